@@ -1,0 +1,78 @@
+"""`SolveResult`: the typed outcome of a fixed-size clustering run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SolveResult"]
+
+
+@dataclass(eq=False)
+class SolveResult:
+    """Outcome of `fsclust.solve` (best of ``n_init`` restarts).
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n,)
+    centers : ndarray of shape (k, d)
+    objective : float
+        Sum of (weighted) squared distances of points to their centers (SSE).
+    mse : float
+        ``objective / n``.
+    n_iter : int
+        Assignment steps of the best run.
+    converged : bool
+        False when the best run stopped at ``max_iter``.
+    status : str
+        ``"CONVERGED"`` or ``"MAX_ITER"``.
+    message : str
+    solver : str
+        Assignment backend used.
+    counts : ndarray of shape (k,)
+    history : list of dict
+        Per iteration of the best run: ``iteration``, ``objective``, ``moved``, ``seconds``.
+    run_objectives : list of float
+        Final objective of every restart, in order.
+    best_run : int
+    seconds : float
+        Wall time of all restarts.
+    """
+
+    labels: np.ndarray
+    centers: np.ndarray
+    objective: float
+    mse: float
+    n_iter: int
+    converged: bool
+    status: str
+    message: str
+    solver: str
+    counts: np.ndarray
+    history: list[dict[str, Any]] = field(default_factory=list)
+    run_objectives: list[float] = field(default_factory=list)
+    best_run: int = 0
+    seconds: float = 0.0
+
+    @property
+    def n_init(self) -> int:
+        return len(self.run_objectives)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable summary (arrays as lists)."""
+        return {
+            "objective": self.objective, "mse": self.mse, "n_iter": self.n_iter,
+            "converged": self.converged, "status": self.status, "message": self.message,
+            "solver": self.solver, "counts": self.counts.tolist(), "labels": self.labels.tolist(),
+            "centers": self.centers.tolist(), "n_init": self.n_init, "best_run": self.best_run,
+            "run_objectives": list(self.run_objectives), "seconds": self.seconds,
+            "history": list(self.history),
+        }
+
+    def summary(self) -> str:
+        """A few human-readable lines."""
+        return (f"status {self.status} after {self.n_iter} iterations (solver {self.solver})\n"
+                f"SSE {self.objective:.6g}  MSE {self.mse:.6g}  sizes {self.counts.tolist()}\n"
+                f"best of {self.n_init} restart(s) (run {self.best_run}), {self.seconds:.3f} s")
