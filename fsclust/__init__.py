@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from .assign import SOLVERS, Assignment, AssignmentSolver, assign, get_solver, solver_names
 from .engine import Parts, run_once, run_restarts
-from .errors import (CertificateError, FsclustError, InfeasibleError, SolverError,
-                     SolverUnavailableError, SpecError, ValidationError)
+from .errors import (
+                     CertificateError,
+                     FsclustError,
+                     InfeasibleError,
+                     SolverError,
+                     SolverUnavailableError,
+                     SpecError,
+                     ValidationError,
+)
 from .estimator import FixedSizeKMeans
 from .kmeans import solve
 from .problem import Problem
@@ -20,8 +27,27 @@ from .sizes import Sizes, resolve_sizes
 __version__ = "0.1.0"
 
 __all__ = [
-    "Assignment", "AssignmentSolver", "CertificateError", "FixedSizeKMeans", "FsclustError",
-    "InfeasibleError", "Parts", "Problem", "SOLVERS", "Sizes", "SolveResult", "SolverError",
-    "SolverUnavailableError", "SpecError", "ValidationError", "assign", "get_solver",
-    "resolve_sizes", "run_once", "run_restarts", "solve", "solver_names", "__version__",
+                     "SOLVERS",
+                     "Assignment",
+                     "AssignmentSolver",
+                     "CertificateError",
+                     "FixedSizeKMeans",
+                     "FsclustError",
+                     "InfeasibleError",
+                     "Parts",
+                     "Problem",
+                     "Sizes",
+                     "SolveResult",
+                     "SolverError",
+                     "SolverUnavailableError",
+                     "SpecError",
+                     "ValidationError",
+                     "__version__",
+                     "assign",
+                     "get_solver",
+                     "resolve_sizes",
+                     "run_once",
+                     "run_restarts",
+                     "solve",
+                     "solver_names",
 ]

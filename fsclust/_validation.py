@@ -73,7 +73,7 @@ def as_int(value: Any, param: str, *, minimum: int | None = None) -> int:
 
 def as_rng(value: Any, param: str = "random_state") -> np.random.Generator:
     """Turn ``None``, an int seed or a Generator into a `numpy.random.Generator`."""
-    if value is None or isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if value is None or (isinstance(value, (int, np.integer)) and not isinstance(value, bool)):
         return np.random.default_rng(value)
     if isinstance(value, np.random.Generator):
         return value

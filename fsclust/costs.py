@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["CostModel", "SquaredEuclidean", "squared_distances", "row_norms_sq"]
+__all__ = ["CostModel", "SquaredEuclidean", "row_norms_sq", "squared_distances"]
 
 _BLOCK_BYTES = 64 * 1024**2
 

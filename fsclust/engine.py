@@ -8,8 +8,9 @@ models" problem (k-medoids, weighted variants, ...) runs in the same loop.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 __all__ = [
+    "CertificateError",
     "FsclustError",
-    "ValidationError",
-    "SpecError",
     "InfeasibleError",
     "SolverError",
     "SolverUnavailableError",
-    "CertificateError",
+    "SpecError",
+    "ValidationError",
 ]
 
 

@@ -93,7 +93,7 @@ class FixedSizeKMeans:
         """Constructor parameters, as scikit-learn's ``BaseEstimator.get_params``."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params: Any) -> "FixedSizeKMeans":
+    def set_params(self, **params: Any) -> FixedSizeKMeans:
         """Set constructor parameters; unknown names raise `ValidationError`."""
         for name, value in params.items():
             if name not in self._param_names():
@@ -109,7 +109,7 @@ class FixedSizeKMeans:
         return f"FixedSizeKMeans({', '.join(shown)})"
 
     # fitting -------------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "FixedSizeKMeans":
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMeans:
         """Cluster ``X`` (n, d) under the sizes; ``sample_weight`` (n,) weights the objective
         and the means (sizes still count points)."""
         problem = Problem.create(X, n_clusters=self.n_clusters, sizes=self.sizes,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
-
-import numpy as np
+from collections.abc import Callable
+from typing import Any
 
 from ._validation import as_int, as_rng, fail
 from .assign import DEFAULT_SOLVER, AssignmentSolver, get_solver, run_solver
@@ -16,7 +15,7 @@ from .problem import Problem
 from .result import SolveResult
 from .update import mean_update
 
-__all__ = ["solve", "kmeans_parts"]
+__all__ = ["kmeans_parts", "solve"]
 
 
 def kmeans_parts(problem: Problem, solver: AssignmentSolver, init: Any) -> Parts:

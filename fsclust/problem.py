@@ -41,7 +41,7 @@ class Problem:
     @classmethod
     def create(cls, X: Any, *, n_clusters: int | None = None, sizes: Any = None,
                size_min: Any = None, size_max: Any = None,
-               sample_weight: Any = None) -> "Problem":
+               sample_weight: Any = None) -> Problem:
         """Validate the inputs and build a `Problem`.
 
         Parameters

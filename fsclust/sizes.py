@@ -15,7 +15,7 @@ import numpy as np
 from ._validation import as_int, fail
 from .errors import InfeasibleError, ValidationError
 
-__all__ = ["Sizes", "resolve_sizes", "largest_remainder", "balanced_sizes"]
+__all__ = ["Sizes", "balanced_sizes", "largest_remainder", "resolve_sizes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,7 +41,7 @@ class Sizes:
         return bool(np.array_equal(self.lo, self.hi))
 
     @classmethod
-    def from_counts(cls, counts: Any) -> "Sizes":
+    def from_counts(cls, counts: Any) -> Sizes:
         c = np.asarray(counts, dtype=np.int64)
         return cls(c.copy(), c.copy())
 

@@ -20,9 +20,19 @@ from .hungarian import HungarianSolver
 from .lp import LPSolver
 
 __all__ = [
-    "SOLVERS", "DEFAULT_SOLVER", "Assignment", "AssignmentSolver", "Capabilities", "assign",
-    "get_solver", "solver_names", "register_solver", "assignment_from_labels", "is_optimal",
-    "polish", "run_solver",
+    "DEFAULT_SOLVER",
+    "SOLVERS",
+    "Assignment",
+    "AssignmentSolver",
+    "Capabilities",
+    "assign",
+    "assignment_from_labels",
+    "get_solver",
+    "is_optimal",
+    "polish",
+    "register_solver",
+    "run_solver",
+    "solver_names",
 ]
 
 SOLVERS: dict[str, AssignmentSolver] = {

@@ -141,7 +141,7 @@ def polish(cost: np.ndarray, labels: np.ndarray, sizes: Sizes, *, max_rounds: in
         cycle = find_negative_cycle(weight, tol)
         if cycle is None:
             return labels, rounds
-        for src, dst in zip(cycle, cycle[1:] + cycle[:1]):
+        for src, dst in zip(cycle, cycle[1:] + cycle[:1], strict=True):
             if mover[src, dst] >= 0:
                 labels[mover[src, dst]] = dst
     raise CertificateError(f"polish did not reach an optimal assignment in {limit} cycle cancellations")

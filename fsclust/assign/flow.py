@@ -6,9 +6,10 @@ absorbs the remaining ``n - sum(size_min)`` units through arcs ``j -> sink`` of 
 ``size_max_j - size_min_j``. Integral capacities make the optimal flow integral.
 
 OR-Tools needs int64 costs. Costs are shifted by their row minima (free: each point is assigned
-once) and scaled by the largest factor for which ``4 * (max cost + 1) * (nodes + 1)`` fits in int64
-(the cost-scaling algorithm multiplies costs by ``nodes + 1``; OR-Tools adds its own margin); the rounded solution is then polished to the exact
-float64 optimum by cycle cancelling (`certificate.polish`).
+once) and scaled by the largest factor for which ``4 * (max cost + 1) * (nodes + 1)`` fits in
+int64 (the cost-scaling algorithm multiplies costs by ``nodes + 1``; OR-Tools keeps its own
+margin). The rounded solution is then polished to the exact float64 optimum by cycle
+cancelling (`certificate.polish`).
 """
 
 from __future__ import annotations
