@@ -15,13 +15,15 @@ from typing import Any
 import numpy as np
 
 from .assign.base import Assignment
+from .parallel import ordered_map
 
-__all__ = ["Parts", "Run", "run_once", "run_restarts"]
+__all__ = ["Parts", "Run", "alternate", "run_once", "run_restarts"]
 
 CostFunction = Callable[[Any, Any], np.ndarray]
 UpdateFunction = Callable[[Any, np.ndarray, Any], Any]
 InitFunction = Callable[[Any, np.random.Generator], Any]
 AssignFunction = Callable[[np.ndarray, "np.ndarray | None"], Assignment]
+RefineFunction = Callable[[Any, "Run", np.random.Generator], "Run"]
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,16 @@ class Parts:
     init : callable ``(data, rng) -> centers``
     assign : callable ``(cost, warm_start) -> Assignment``
         An exact size-constrained assignment; ``warm_start`` is the previous step's prices.
+    refine : callable ``(data, run, rng) -> Run``, optional
+        A post-run hook (e.g. size-preserving local search, `fsclust.localsearch`) applied to
+        every restart; it must return a run that is no worse than the one it got.
     """
 
     cost: CostFunction
     update: UpdateFunction
     init: InitFunction
     assign: AssignFunction
+    refine: RefineFunction | None = None
 
 
 @dataclass
@@ -64,13 +70,18 @@ def _step(data: Any, parts: Parts, centers: Any, warm: np.ndarray | None) -> Ass
 
 def run_once(data: Any, parts: Parts, *, max_iter: int, tol: float,
              rng: np.random.Generator) -> Run:
-    """One alternating-optimisation run from ``parts.init``.
+    """One run: `alternate` from ``parts.init(data, rng)``, then ``parts.refine`` if given."""
+    run = alternate(data, parts, parts.init(data, rng), max_iter=max_iter, tol=tol)
+    return run if parts.refine is None else parts.refine(data, run, rng)
+
+
+def alternate(data: Any, parts: Parts, centers: Any, *, max_iter: int, tol: float) -> Run:
+    """Alternate assignment and update steps from the given initial ``centers``.
 
     Stops when no label changes, when the objective decreases by at most ``tol`` relative to
     its previous value, or after ``max_iter`` assignment steps (then one final assignment step
     keeps labels optimal for the returned centers). The objective never increases.
     """
-    centers = parts.init(data, rng)
     labels: np.ndarray | None = None
     previous = np.inf
     history: list[dict[str, Any]] = []
@@ -92,20 +103,22 @@ def run_once(data: Any, parts: Parts, *, max_iter: int, tol: float,
 
 def run_restarts(data: Any, parts: Parts, *, n_init: int, max_iter: int, tol: float,
                  rng: np.random.Generator,
-                 progress: Callable[[int, Run], None] | None = None) -> tuple[int, list[Run]]:
+                 progress: Callable[[int, Run], None] | None = None,
+                 n_jobs: int | None = None) -> tuple[int, list[Run]]:
     """``n_init`` independent runs with seeds drawn from ``rng``; returns (best index, runs).
 
     The best run has the lowest objective; among objectives equal up to float noise
-    (relative 1e-12) the earliest run wins, so the choice is deterministic.
+    (relative 1e-12) the earliest run wins, so the choice is deterministic. Every run gets its
+    own seed before any run starts, so ``n_jobs`` (worker threads, see
+    `fsclust.parallel.ordered_map`; ``-1`` = all cores) never changes the result; ``progress``
+    is called as runs finish.
     """
-    seeds = rng.integers(0, 2**63 - 1, size=n_init)
-    runs: list[Run] = []
-    for index, seed in enumerate(seeds):
-        run = run_once(data, parts, max_iter=max_iter, tol=tol,
-                       rng=np.random.default_rng(int(seed)))
-        runs.append(run)
-        if progress is not None:
-            progress(index, run)
+    seeds = [int(seed) for seed in rng.integers(0, 2**63 - 1, size=n_init)]
+
+    def one(seed: int) -> Run:
+        return run_once(data, parts, max_iter=max_iter, tol=tol, rng=np.random.default_rng(seed))
+
+    runs = ordered_map(one, seeds, n_jobs=n_jobs, on_done=progress)
     return best_index([run.objective for run in runs]), runs
 
 

@@ -7,17 +7,16 @@ from typing import Any
 
 import numpy as np
 
+from ._predict import PREDICT_MODES, CapacityLedger, fitted_upper, predict_labels
 from ._validation import as_float_matrix, fail
-from .assign import DEFAULT_SOLVER, AssignmentSolver, assign
+from .assign import DEFAULT_SOLVER, AssignmentSolver
 from .costs import squared_distances
 from .errors import ValidationError
 from .kmeans import solve
 from .problem import Problem
 from .result import SolveResult
 
-__all__ = ["FixedSizeKMeans"]
-
-PREDICT_MODES = ("nearest", "proportional")
+__all__ = ["PREDICT_MODES", "FixedSizeKMeans"]
 
 
 class FixedSizeKMeans:
@@ -43,6 +42,20 @@ class FixedSizeKMeans:
     tol : float, default 1e-6
         Relative objective decrease below which the iterations stop.
     random_state : None, int or numpy.random.Generator
+    n_jobs : None or int, default None
+        Worker threads for the restarts (``-1`` = all cores); results do not depend on it.
+    local_search : {None, "exchange", "random_swap"}, default None
+        Size-preserving local search applied to every restart (see `fsclust.solve`).
+    local_search_budget : int, optional
+        Exchange sweeps / random-swap trials per restart.
+    local_search_seconds : float, optional
+        Wall-clock limit of the local search per restart.
+    size_unit : {"count", "weight"}, default "count"
+        ``"count"``: sizes and bounds count points (``sample_weight`` only weights the objective
+        and the means). ``"weight"``: ``sizes``/``size_min``/``size_max`` bound every cluster's
+        total ``sample_weight`` (floats allowed); the assignment step is then NP-hard, solved by
+        CP-SAT for small problems and by the LP-rounding heuristic otherwise (``solver`` picks
+        ``"auto"``, ``"cpsat"`` or ``"lp-round"``; see `fsclust.capacity`).
 
     Attributes
     ----------
@@ -57,6 +70,8 @@ class FixedSizeKMeans:
         Points per cluster.
     result_ : SolveResult
     n_features_in_ : int
+    remaining_capacity_ : ndarray of shape (k,) or None
+        Places left for ``predict(X, capacity="remaining")``; see `reset_capacity`.
 
     Examples
     --------
@@ -71,7 +86,9 @@ class FixedSizeKMeans:
     def __init__(self, n_clusters: int | None = None, *, sizes: Any = None, size_min: Any = None,
                  size_max: Any = None, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
                  init: Any = "k-means++", n_init: int = 10, max_iter: int = 300,
-                 tol: float = 1e-6, random_state: Any = None) -> None:
+                 tol: float = 1e-6, random_state: Any = None, n_jobs: int | None = None,
+                 local_search: str | None = None, local_search_budget: int | None = None,
+                 local_search_seconds: float | None = None, size_unit: str = "count") -> None:
         self.n_clusters = n_clusters
         self.sizes = sizes
         self.size_min = size_min
@@ -82,6 +99,11 @@ class FixedSizeKMeans:
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.local_search = local_search
+        self.local_search_budget = local_search_budget
+        self.local_search_seconds = local_search_seconds
+        self.size_unit = size_unit
 
     # scikit-learn parameter protocol ---------------------------------------------------------
     @classmethod
@@ -97,7 +119,7 @@ class FixedSizeKMeans:
         """Set constructor parameters; unknown names raise `ValidationError`."""
         for name, value in params.items():
             if name not in self._param_names():
-                raise ValidationError(f"Invalid parameter {name!r} for FixedSizeKMeans; "
+                raise ValidationError(f"Invalid parameter {name!r} for {type(self).__name__}; "
                                       f"valid parameters are {self._param_names()}")
             setattr(self, name, value)
         return self
@@ -106,17 +128,20 @@ class FixedSizeKMeans:
         defaults = inspect.signature(type(self).__init__).parameters
         shown = [f"{k}={v!r}" for k, v in self.get_params().items()
                  if not _same(v, defaults[k].default)]
-        return f"FixedSizeKMeans({', '.join(shown)})"
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     # fitting -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMeans:
         """Cluster ``X`` (n, d) under the sizes; ``sample_weight`` (n,) weights the objective
-        and the means (sizes still count points)."""
+        and the means (sizes count points, or total weight with ``size_unit="weight"``)."""
         problem = Problem.create(X, n_clusters=self.n_clusters, sizes=self.sizes,
                                  size_min=self.size_min, size_max=self.size_max,
-                                 sample_weight=sample_weight)
+                                 sample_weight=sample_weight, size_unit=self.size_unit)
         result = solve(problem, solver=self.solver, init=self.init, n_init=self.n_init,
-                       max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
+                       max_iter=self.max_iter, tol=self.tol, random_state=self.random_state,
+                       n_jobs=self.n_jobs, local_search=self.local_search,
+                       local_search_budget=self.local_search_budget,
+                       local_search_seconds=self.local_search_seconds)
         self._store(result, problem)
         return self
 
@@ -129,15 +154,37 @@ class FixedSizeKMeans:
         self.n_iter_ = result.n_iter
         self.sizes_ = result.counts
         self.n_features_in_ = problem.X.shape[1]
+        upper = (None if problem.weight_bounds is not None
+                 else fitted_upper(problem.sizes.hi, self.size_max))
+        self._ledger = CapacityLedger(result.counts.copy(), upper)
+
+    @property
+    def remaining_capacity_(self) -> np.ndarray | None:
+        """Places left per cluster (k,) for ``predict(X, capacity="remaining")`` (None when the
+        sizes are total weights)."""
+        left = self._ledger.left
+        return None if left is None else left.copy()
+
+    def reset_capacity(self, include_fit: bool = True) -> FixedSizeKMeans:
+        """Undo the ``capacity="remaining"`` predictions: the capacity left becomes the fitted
+        ``size_max`` minus the fitted sizes (``include_fit=True``) or the whole fitted
+        ``size_max`` (``include_fit=False``, e.g. to place a new population of the same size)."""
+        self._check_fitted()
+        self._ledger.reset(include_fit)
+        return self
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit and return ``labels_`` (n,)."""
         return self.fit(X, sample_weight=sample_weight).labels_
 
     # using a fitted model ------------------------------------------------------------------
-    def _check_X(self, X: Any) -> np.ndarray:
+    def _check_fitted(self) -> None:
         if not hasattr(self, "cluster_centers_"):
-            raise ValidationError("This FixedSizeKMeans instance is not fitted yet; call fit first")
+            raise ValidationError(f"This {type(self).__name__} instance is not fitted yet; "
+                                  "call fit first")
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        self._check_fitted()
         X = as_float_matrix(X, "X")
         if X.shape[1] != self.n_features_in_:
             raise fail("X", f"an array with {self.n_features_in_} columns (as in fit)",
@@ -156,30 +203,36 @@ class FixedSizeKMeans:
 
         Parameters
         ----------
-        capacity : {"nearest", "proportional"}, default "nearest"
+        capacity : {"nearest", "proportional", "remaining"}, default "nearest"
             ``"nearest"``: each point to its nearest center, no size constraint.
             ``"proportional"``: an optimal assignment of the whole batch in which cluster j gets
             between ``floor(f_j m)`` and ``ceil(f_j m)`` points, ``f_j`` being its fitted share
             (so any batch size, even 1, is feasible).
+            ``"remaining"``: an optimal assignment into the capacity left
+            (`remaining_capacity_`: fitted ``size_max``, or exact size, minus the points placed
+            by ``fit`` and earlier ``"remaining"`` calls), which it then consumes;
+            `reset_capacity` restores it. Raises `InfeasibleError` when the batch does not fit.
 
         Returns
         -------
         ndarray of shape (m,)
+
+        Raises
+        ------
+        ValidationError
+            Unknown mode, wrong number of columns, or an unfitted model.
+        InfeasibleError
+            ``"remaining"`` with more points than places left.
         """
-        X = self._check_X(X)
-        cost = squared_distances(X, self.cluster_centers_)
-        if capacity == "nearest":
-            return cost.argmin(axis=1)
-        if capacity == "proportional":
-            share = self.sizes_ / self.sizes_.sum() * X.shape[0]
-            low, high = np.floor(share + 1e-9), np.ceil(share - 1e-9)
-            return assign(cost, size_min=low.astype(np.int64), size_max=high.astype(np.int64),
-                          solver="flow").labels
-        raise fail("capacity", f"one of {list(PREDICT_MODES)}", capacity)
+        return predict_labels(self._predict_cost(X), capacity, self._ledger)
+
+    def _predict_cost(self, X: Any) -> np.ndarray:
+        """Costs (m, k) of new points ``X`` to the fitted clusters (squared distances)."""
+        return squared_distances(self._check_X(X), self.cluster_centers_)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Opposite of the SSE of ``X`` to its nearest centers (larger is better)."""
-        return -float(squared_distances(self._check_X(X), self.cluster_centers_).min(axis=1).sum())
+        return -float(self._predict_cost(X).min(axis=1).sum())
 
 
 def _same(a: Any, b: Any) -> bool:

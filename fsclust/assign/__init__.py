@@ -15,6 +15,7 @@ from ..errors import SolverError, SolverUnavailableError, ValidationError
 from ..sizes import Sizes, resolve_sizes
 from .base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
 from .certificate import is_optimal, polish
+from .dual import DualSolver
 from .flow import FlowSolver
 from .hungarian import HungarianSolver
 from .lp import LPSolver
@@ -39,6 +40,7 @@ SOLVERS: dict[str, AssignmentSolver] = {
     "flow": FlowSolver(),
     "hungarian": HungarianSolver(),
     "lp": LPSolver(),
+    "dual": DualSolver(),
 }
 DEFAULT_SOLVER = "flow"
 

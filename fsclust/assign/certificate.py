@@ -18,7 +18,10 @@ import numpy as np
 from ..errors import CertificateError
 from ..sizes import Sizes
 
-__all__ = ["cluster_graph", "find_negative_cycle", "is_optimal", "polish", "tolerance"]
+__all__ = ["certify_prices", "cluster_graph", "find_negative_cycle", "is_optimal", "polish",
+           "price_violation", "tolerance"]
+
+_PRICE_BLOCK_BYTES = 4 * 1024**2
 
 
 def tolerance(cost: np.ndarray) -> float:
@@ -145,3 +148,67 @@ def polish(cost: np.ndarray, labels: np.ndarray, sizes: Sizes, *, max_rounds: in
             if mover[src, dst] >= 0:
                 labels[mover[src, dst]] = dst
     raise CertificateError(f"polish did not reach an optimal assignment in {limit} cycle cancellations")
+
+
+def price_violation(cost: np.ndarray, labels: np.ndarray, prices: np.ndarray, sizes: Sizes
+                    ) -> tuple[float, float]:
+    r"""How far ``prices`` are from proving ``labels`` optimal, in one blocked O(nk) pass.
+
+    ``labels`` is optimal when every point sits at an argmin of ``cost[i] - prices`` and, with
+    bounds, some dummy price :math:`u_D` has :math:`u_j \le u_D` where ``count_j > lo_j`` and
+    :math:`u_j \ge u_D` where ``count_j < hi_j`` (LP complementary slackness).
+
+    Parameters
+    ----------
+    cost : ndarray of shape (n, k)
+    labels : ndarray of shape (n,)
+    prices : ndarray of shape (k,)
+    sizes : Sizes
+
+    Returns
+    -------
+    violation : float
+        Largest excess of a point's reduced cost over its row minimum, or of the bound
+        conditions (<= 0 up to round-off for a proof of optimality).
+    scale : float
+        ``max |cost|``, the magnitude tolerances are relative to.
+    """
+    n, k = cost.shape
+    step = max(1, _PRICE_BLOCK_BYTES // (8 * k))
+    worst, scale = 0.0, 0.0
+    for start in range(0, n, step):
+        block = cost[start:start + step]
+        reduced = block - prices
+        own = reduced[np.arange(block.shape[0]), labels[start:start + step]]
+        worst = max(worst, float((own - reduced.min(axis=1)).max()))
+        scale = max(scale, abs(float(block.max())), abs(float(block.min())))
+    if not sizes.exact:
+        counts = np.bincount(labels, minlength=k)
+        above, below = prices[counts > sizes.lo], prices[counts < sizes.hi]
+        if above.size and below.size:
+            worst = max(worst, float(above.max() - below.min()))
+    return worst, scale
+
+
+def certify_prices(cost: np.ndarray, labels: np.ndarray, prices: np.ndarray, sizes: Sizes) -> None:
+    """Raise `CertificateError` unless ``labels`` honour ``sizes`` and ``prices`` prove them optimal.
+
+    The parameters (``cost`` (n, k), ``labels`` (n,), ``prices`` (k,), ``sizes``) are those of
+    `price_violation`.
+
+    Raises
+    ------
+    CertificateError
+        Counts outside the sizes, non-finite prices, or a point (or bound) that breaks the price
+        conditions by more than ``1e-11 * max |cost|``.
+    """
+    counts = np.bincount(labels, minlength=cost.shape[1])
+    if (counts < sizes.lo).any() or (counts > sizes.hi).any():
+        raise CertificateError(f"counts {counts.tolist()} are outside the required sizes")
+    if not np.isfinite(prices).all():
+        raise CertificateError("the certificate prices are not all finite")
+    violation, scale = price_violation(cost, labels, prices, sizes)
+    if violation > 1e-11 * max(scale, 1e-300):
+        raise CertificateError(
+            f"the prices do not prove optimality: a reduced cost exceeds its row minimum by "
+            f"{violation:.3g} (tolerance {1e-11 * scale:.3g})")

@@ -1,0 +1,387 @@
+"""numba kernels of the k-node dual solver (`fsclust.assign.dual`); private.
+
+State shared by the kernels (``k`` clusters, ``K = k`` or ``k + 1`` nodes with the dummy node
+``D = k`` for size bounds, ``T`` candidates per list):
+
+* ``a`` (n,): current cluster of every point; ``head`` (k,), ``nxt``/``prv`` (n,): members of
+  every cluster as doubly linked lists.
+* ``keys``/``idx`` (k, k, T), ``count`` (k, k), ``tau`` (k, k): candidate list ``(p, l)`` holds,
+  sorted by key, members ``i`` of ``p`` with key ``C[i, l] - C[i, p]``. Invariant: every member of
+  ``p`` with key ``< tau[p, l]`` is in the list (entries of points that left ``p`` are dropped
+  lazily); a full list has ``tau`` = its last key. ``filled`` (k,) marks rows built so far
+  (rows are built lazily, on the first read, unless the whole set is filled in one pass).
+* ``W`` (k, k): cached list fronts (NaN: recompute).
+* ``u`` (K,): prices; every point ``i`` sits at an argmin of ``C[i] - u[:k]``.
+* ``f`` (k,): units of cluster ``j`` counted against the dummy node (bounds only), at most
+  ``cap[j] = hi[j] - lo[j]``.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+_INF = np.inf
+
+
+@nb.njit(cache=True, inline="always")
+def _insert(keys, idx, count, tau, p, v, key, i):
+    """Insert ``(key, i)``, ``key < tau[p, v]``, into the sorted list ``(p, v)``.
+
+    A full list drops its last entry; ``tau`` is then the new last key (every dropped or skipped
+    key is at least that large, so the list invariant holds).
+    """
+    cap = keys.shape[2]
+    c = min(count[p, v], cap - 1)
+    t = c
+    while t > 0 and keys[p, v, t - 1] > key:
+        keys[p, v, t] = keys[p, v, t - 1]
+        idx[p, v, t] = idx[p, v, t - 1]
+        t -= 1
+    keys[p, v, t] = key
+    idx[p, v, t] = i
+    count[p, v] = c + 1
+    if c + 1 == cap:
+        tau[p, v] = keys[p, v, cap - 1]
+
+
+@nb.njit(cache=True, inline="always")
+def _push(keys, idx, count, tau, p, v, key, i):
+    """Fill mode: keep the smallest keys in a max-heap, ``key < tau[p, v]`` (the root once full)."""
+    cap = keys.shape[2]
+    c = count[p, v]
+    if c < cap:
+        t = c
+        while t > 0:
+            up = (t - 1) // 2
+            if keys[p, v, up] >= key:
+                break
+            keys[p, v, t] = keys[p, v, up]
+            idx[p, v, t] = idx[p, v, up]
+            t = up
+        count[p, v] = c + 1
+    else:
+        t = 0
+        while True:
+            child = 2 * t + 1
+            if child >= cap:
+                break
+            if child + 1 < cap and keys[p, v, child + 1] > keys[p, v, child]:
+                child += 1
+            if keys[p, v, child] <= key:
+                break
+            keys[p, v, t] = keys[p, v, child]
+            idx[p, v, t] = idx[p, v, child]
+            t = child
+    keys[p, v, t] = key
+    idx[p, v, t] = i
+    if count[p, v] == cap:
+        tau[p, v] = keys[p, v, 0]
+
+
+@nb.njit(cache=True)
+def _sort_row(keys, idx, count, p):
+    """Turn the heaps of row ``p`` into lists sorted by key."""
+    for v in range(keys.shape[1]):
+        c = count[p, v]
+        order = np.argsort(keys[p, v, :c])
+        sk = keys[p, v, :c][order]
+        si = idx[p, v, :c][order]
+        keys[p, v, :c] = sk
+        idx[p, v, :c] = si
+
+
+@nb.njit(cache=True)
+def fill_all(C, a, keys, idx, count, tau, filled):
+    """Build every list in one streaming pass over the rows of ``C``."""
+    n, k = C.shape
+    count[:, :] = 0
+    tau[:, :] = _INF
+    for i in range(n):
+        p = a[i]
+        cp = C[i, p]
+        for v in range(k):
+            key = C[i, v] - cp
+            if key < tau[p, v]:
+                _push(keys, idx, count, tau, p, v, key, i)
+    for p in range(k):
+        _sort_row(keys, idx, count, p)
+    filled[:] = True
+
+
+@nb.njit(cache=True)
+def _fill_row(C, keys, idx, count, tau, filled, head, nxt, p):
+    """Build every list of row ``p`` from the members of ``p`` (one scan of their rows)."""
+    k = C.shape[1]
+    count[p, :] = 0
+    tau[p, :] = _INF
+    i = head[p]
+    while i >= 0:
+        cp = C[i, p]
+        for v in range(k):
+            key = C[i, v] - cp
+            if key < tau[p, v]:
+                _push(keys, idx, count, tau, p, v, key, i)
+        i = nxt[i]
+    _sort_row(keys, idx, count, p)
+    filled[p] = True
+
+
+@nb.njit(cache=True)
+def _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v):
+    """Cheapest key ``min_{i in p} C[i, v] - C[i, p]`` (inf when ``p`` is empty); the point is
+    ``idx[p, v, 0]`` afterwards."""
+    if not filled[p]:
+        _fill_row(C, keys, idx, count, tau, filled, head, nxt, p)
+    while True:
+        c = count[p, v]
+        drop = 0
+        while drop < c and a[idx[p, v, drop]] != p:
+            drop += 1
+        if drop > 0:
+            for t in range(drop, c):
+                keys[p, v, t - drop] = keys[p, v, t]
+                idx[p, v, t - drop] = idx[p, v, t]
+            c -= drop
+            count[p, v] = c
+        if c > 0 and keys[p, v, 0] <= tau[p, v]:
+            return keys[p, v, 0]
+        if tau[p, v] == _INF:
+            return _INF
+        # The list ran dry: rebuild the whole row (one read of each member's row refreshes
+        # all k lists; the cached fronts of the other lists stay valid minima).
+        _fill_row(C, keys, idx, count, tau, filled, head, nxt, p)
+
+
+@nb.njit(cache=True)
+def _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, i, p, v):
+    """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``.
+
+    ``W`` (k, k) caches list fronts (NaN: recompute); entries whose front was ``i`` go stale.
+    """
+    k = C.shape[1]
+    for m in range(k):
+        if count[p, m] > 0 and idx[p, m, 0] == i:
+            W[p, m] = np.nan
+    if prv[i] >= 0:
+        nxt[prv[i]] = nxt[i]
+    else:
+        head[p] = nxt[i]
+    if nxt[i] >= 0:
+        prv[nxt[i]] = prv[i]
+    a[i] = v
+    prv[i] = -1
+    nxt[i] = head[v]
+    if head[v] >= 0:
+        prv[head[v]] = i
+    head[v] = i
+    if not filled[v]:
+        return
+    cl = C[i, v]
+    for m in range(k):
+        key = C[i, m] - cl
+        if key < tau[v, m]:
+            _insert(keys, idx, count, tau, v, m, key, i)
+            if idx[v, m, 0] == i:
+                W[v, m] = key
+
+
+@nb.njit(cache=True)
+def argmin_assign(C, u, a, head, nxt, prv):
+    """``a[i] = argmin_j C[i, j] - u[j]`` (first index on ties) and the member lists; returns counts."""
+    n, k = C.shape
+    cnt = np.zeros(k, np.int64)
+    head[:] = -1
+    for i in range(n - 1, -1, -1):
+        b = 0
+        best = C[i, 0] - u[0]
+        for j in range(1, k):
+            v = C[i, j] - u[j]
+            if v < best:
+                best = v
+                b = j
+        a[i] = b
+        cnt[b] += 1
+        prv[i] = -1
+        nxt[i] = head[b]
+        if head[b] >= 0:
+            prv[head[b]] = i
+        head[b] = i
+    return cnt
+
+
+@nb.njit(cache=True)
+def initial_excess(cnt, u, lo, cap, f, has_dummy):
+    """Choose the dummy flows ``f`` consistent with ``u`` and return the node excesses (K,)."""
+    k = cnt.shape[0]
+    n = cnt.sum()
+    e = np.zeros(k + 1 if has_dummy else k, np.int64)
+    for j in range(k):
+        f[j] = 0
+        if has_dummy and cap[j] > 0:
+            if u[j] < u[k]:
+                f[j] = cap[j]
+            elif u[j] == u[k]:
+                f[j] = min(max(cnt[j] - lo[j], 0), cap[j])
+        e[j] = cnt[j] - lo[j] - f[j]
+    if has_dummy:
+        e[k] = f.sum() - (n - lo.sum())
+    return e
+
+
+@nb.njit(cache=True, inline="always")
+def _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v):
+    """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
+    k = C.shape[1]
+    if p < k and v < k:
+        w = W[p, v]
+        if np.isnan(w):
+            w = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+            W[p, v] = w
+        return w - u[v] + u[p] if w < _INF else _INF
+    if v == k:
+        return u[p] - u[k] if f[p] < cap[p] else _INF
+    return u[k] - u[v] if f[v] > 0 else _INF
+
+
+@nb.njit(cache=True)
+def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred, done, order):
+    """Shortest paths from all over-full nodes until every under-full node is settled.
+
+    Returns the number of settled nodes (in ``order``) and the largest settled distance.
+    """
+    k = C.shape[1]
+    K = e.shape[0]
+    sinks = 0
+    for j in range(K):
+        dist[j] = 0.0 if e[j] > 0 else _INF
+        pred[j] = -1
+        done[j] = False
+        if e[j] < 0:
+            sinks += 1
+    settled = 0
+    top = 0.0
+    while sinks > 0:
+        p = -1
+        best = _INF
+        for j in range(K):
+            if not done[j] and dist[j] < best:
+                best = dist[j]
+                p = j
+        if p < 0:
+            break
+        done[p] = True
+        order[settled] = p
+        settled += 1
+        top = best
+        if e[p] < 0:
+            sinks -= 1
+            if sinks == 0:
+                break
+        if p < k:
+            base = best + u[p]
+            for v in range(k):
+                if done[v] or v == p:
+                    continue
+                w = W[p, v]
+                if np.isnan(w):
+                    w = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+                    W[p, v] = w
+                nd = max(base + w - u[v], best)
+                if nd < dist[v]:
+                    dist[v] = nd
+                    pred[v] = p
+        for v in range(K):
+            if not done[v] and (p == k or v == k) and v != p:
+                rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v)
+                nd = best + max(rw, 0.0)
+                if nd < dist[v]:
+                    dist[v] = nd
+                    pred[v] = p
+    return settled, top
+
+
+@nb.njit(cache=True)
+def _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, pred, t, tol, trust):
+    """Units to send along the tree path to sink ``t`` (0 when it is no longer tight)."""
+    k = C.shape[1]
+    amount = -e[t]
+    v = t
+    while pred[v] >= 0:
+        p = pred[v]
+        rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v)
+        if rw == _INF or (rw > tol and not trust):
+            return 0
+        if p < k and v < k:
+            amount = min(amount, 1)
+        elif v == k:
+            amount = min(amount, cap[p] - f[p])
+        else:
+            amount = min(amount, f[v])
+        v = p
+    return min(amount, e[v]) if e[v] > 0 else 0
+
+
+@nb.njit(cache=True)
+def _send(C, a, e, f, keys, idx, count, tau, filled, W, head, nxt, prv, pred, t, amount):
+    """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
+    k = C.shape[1]
+    v = t
+    while pred[v] >= 0:
+        p = pred[v]
+        if p < k and v < k:
+            _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, idx[p, v, 0], p, v)
+        elif v == k:
+            f[p] += amount
+        else:
+            f[v] -= amount
+        v = p
+    e[v] -= amount
+    e[t] += amount
+
+
+@nb.njit(cache=True)
+def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, eager, tol, max_rounds):
+    """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
+
+    Returns ``(rounds, moves)``; ``rounds = -1`` if ``max_rounds`` was exceeded, ``-2`` if an
+    under-full node became unreachable (infeasible sizes).
+    """
+    k = C.shape[1]
+    K = e.shape[0]
+    keys = np.empty((k, k, n_cand))
+    idx = np.empty((k, k, n_cand), np.int64)
+    count = np.zeros((k, k), np.int64)
+    tau = np.full((k, k), _INF)
+    filled = np.zeros(k, np.bool_)
+    if eager:
+        fill_all(C, a, keys, idx, count, tau, filled)
+    W = np.full((k, k), np.nan)
+    dist = np.empty(K)
+    pred = np.empty(K, np.int64)
+    done = np.empty(K, np.bool_)
+    order = np.empty(K, np.int64)
+    rounds = 0
+    moves = 0
+    while (e > 0).any():
+        rounds += 1
+        if rounds > max_rounds:
+            return -1, moves
+        settled, top = _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt,
+                                 dist, pred, done, order)
+        for j in range(K):
+            u[j] += dist[j] if done[j] else top
+        trust = True
+        for q in range(settled):
+            t = order[q]
+            while e[t] < 0:
+                amount = _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt,
+                                      pred, t, tol, trust)
+                if amount <= 0:
+                    break
+                trust = False
+                _send(C, a, e, f, keys, idx, count, tau, filled, W, head, nxt, prv, pred, t, amount)
+                moves += amount
+        if trust:
+            return -2, moves
+    return rounds, moves

@@ -1,0 +1,159 @@
+r"""Exact k-node dual backend: successive shortest paths on the cluster graph, with prices.
+
+The assignment LP has a dual with one price :math:`u_j` per cluster,
+
+.. math:: \max_u \sum_i \min_j (C_{ij} - u_j) + \sum_j s_j u_j ,
+
+and an assignment is optimal when every point sits at an argmin of ``C[i] - u`` and the counts
+are the sizes. This backend keeps the first condition invariant and drives the counts to the
+sizes by successive shortest paths on the k-node cluster graph (arc ``p -> l`` costs the cheapest
+move of one member of ``p`` to ``l``, read from per-pair candidate lists), so each step is a
+Dijkstra on k nodes instead of a search over ``n * k`` arcs. Size bounds add a dummy node that
+absorbs ``n - sum(size_min)`` points (zero-cost arcs ``j -> D`` up to ``size_max_j - size_min_j``).
+
+Prices come from a random subsample solved recursively (multiscale cold start), or from the
+caller's ``warm_start`` (the previous k-means iteration's prices; dropped when more than 2 % of
+the points would have to move). Every solve ends with the O(nk) price certificate
+(`certificate.certify_prices`); a failure raises `CertificateError`. Costs stay float64.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import numpy as np
+
+from .._validation import fail
+from ..errors import InfeasibleError, SolverError
+from ..sizes import Sizes, largest_remainder
+from .base import Assignment, Capabilities, assignment_from_labels
+from .certificate import certify_prices
+
+__all__ = ["DualSolver"]
+
+_WARM_LIMIT = 0.02        # drop warm prices when more than this fraction of points must move
+_COARSEN = 8              # subsample factor of the multiscale cold start
+_AUTO_MIN_CELLS = 200_000  # "auto" prefers this backend from n * k cells on
+_SEED = 20240917          # fixed subsample seed: solves are deterministic
+
+
+def _candidates(excess: int, k: int) -> int:
+    """Candidates per list: about twice the moves a row is expected to see (``2 E / k``), in
+    [16, 128]; fewer when the (k, k, T) lists would pass ~64 MB (large k)."""
+    want = min(128, max(16, 2 * excess // max(k, 1)))
+    return int(max(4, min(want, (2**22) // max(k * k, 1))))
+
+
+def _subsample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
+    """Sizes for ``m`` of the ``n`` points, keeping the proportions (and feasibility)."""
+    if sizes.exact:
+        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
+    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
+    hi = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
+    return Sizes(lo, np.maximum(hi, lo))
+
+
+class _Kernel:
+    """One call of the numba kernels on a C-contiguous cost matrix."""
+
+    def __init__(self, cost: np.ndarray, sizes: Sizes) -> None:
+        from . import _dual_kernels
+
+        self.k = _dual_kernels
+        self.cost = cost
+        self.lo, self.cap = sizes.lo, sizes.hi - sizes.lo
+        self.dummy = not sizes.exact
+        n = cost.shape[0]
+        self.labels = np.empty(n, np.int64)
+        self.links = (np.empty(cost.shape[1], np.int64), np.empty(n, np.int64), np.empty(n, np.int64))
+        self.f = np.zeros(cost.shape[1], np.int64)
+
+    def start(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Argmin labels under ``prices`` (K,); returns (prices copy, excess (K,))."""
+        u = prices.copy()
+        counts = self.k.argmin_assign(self.cost, u, self.labels, *self.links)
+        return u, self.k.initial_excess(counts, u, self.lo, self.cap, self.f, self.dummy)
+
+    def finish(self, u: np.ndarray, excess: np.ndarray) -> dict[str, int]:
+        """Successive shortest paths to zero excess; updates labels and ``u`` in place."""
+        n, k = self.cost.shape
+        total = int(excess[excess > 0].sum())
+        if total == 0:
+            return {"rounds": 0, "moves": 0}
+        scale = max(abs(float(self.cost.max())), abs(float(self.cost.min())), 1e-300)
+        rounds, moves = self.k.successive_shortest_paths(
+            self.cost, self.labels, u, excess, self.cap, self.f, *self.links,
+            _candidates(total, k), total >= k // 4, 1e-13 * scale, n + k + 10)
+        if rounds == -2:
+            raise InfeasibleError("the dual solver found no way to meet the sizes")
+        if rounds < 0:
+            raise SolverError(f"the dual solver did not finish within {n + k + 10} rounds")
+        return {"rounds": int(rounds), "moves": int(moves)}
+
+
+def _node_prices(prices: np.ndarray, dummy: bool) -> np.ndarray:
+    """Cluster prices (k,) -> node prices (K,) with the dummy node at price 0."""
+    return np.append(prices, 0.0) if dummy else prices.astype(np.float64, copy=True)
+
+
+def _cluster_prices(u: np.ndarray, k: int) -> np.ndarray:
+    """Node prices (K,) -> cluster prices (k,), dummy price subtracted (or mean for exact sizes)."""
+    return u[:k] - (u[k] if u.shape[0] > k else u.mean())
+
+
+def _cold_prices(cost: np.ndarray, sizes: Sizes, rng: np.random.Generator) -> np.ndarray:
+    """Node prices from the optimum of a random ``n / 8`` subsample, solved recursively."""
+    n, k = cost.shape
+    dummy = not sizes.exact
+    m = n // _COARSEN
+    if m < max(512, 4 * k):
+        return np.zeros(k + dummy)
+    rows = np.sort(rng.choice(n, size=m, replace=False))
+    sub, sub_sizes = cost[rows], _subsample_sizes(sizes, n, m)
+    kernel = _Kernel(sub, sub_sizes)
+    u, excess = kernel.start(_cold_prices(sub, sub_sizes, rng))
+    kernel.finish(u, excess)
+    return u
+
+
+def _check_warm(warm_start: object, k: int) -> np.ndarray:
+    prices = np.asarray(warm_start, dtype=np.float64)
+    if prices.shape != (k,) or not np.isfinite(prices).all():
+        raise fail("warm_start", f"a finite array of shape ({k},)", warm_start)
+    return prices
+
+
+class DualSolver:
+    """Successive shortest paths on the k-node cluster graph, with prices and warm starts."""
+
+    name = "dual"
+    library = "numba"
+    capabilities = Capabilities(exact_sizes=True, bounds=True, warm_start=True)
+
+    def is_available(self) -> bool:
+        return importlib.util.find_spec("numba") is not None
+
+    def auto_preference(self, n: int, sizes: Sizes) -> bool:
+        """Preferred by ``solver="auto"`` once the problem has ``n * k >= 200_000`` cells."""
+        return n * sizes.n_clusters >= _AUTO_MIN_CELLS
+
+    def solve(self, cost: np.ndarray, sizes: Sizes, *,
+              warm_start: np.ndarray | None = None) -> Assignment:
+        """Optimal assignment with prices; see the module docstring. Assumes validated input."""
+        begin = time.perf_counter()
+        cost = np.ascontiguousarray(cost, dtype=np.float64)
+        n, k = cost.shape
+        kernel = _Kernel(cost, sizes)
+        used_warm = warm_start is not None
+        if used_warm:
+            u, excess = kernel.start(_node_prices(_check_warm(warm_start, k), kernel.dummy))
+            used_warm = excess[excess > 0].sum() <= _WARM_LIMIT * n
+        if not used_warm:
+            u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED)))
+        stats = kernel.finish(u, excess)
+        prices = _cluster_prices(u, k)
+        certify_prices(cost, kernel.labels, prices, sizes)
+        return assignment_from_labels(cost, kernel.labels, self.name, prices=prices,
+                                      warm_started=used_warm, seconds=time.perf_counter() - begin,
+                                      **stats)

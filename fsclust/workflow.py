@@ -1,0 +1,107 @@
+"""From a loaded `Spec` to a solved, reported clustering: solve, summarise, render outputs.
+
+The CLI is a thin shell over these functions; they are usable from Python too::
+
+    spec = load_spec("models/karonkka.yaml")
+    result = solve_spec(spec)
+    stats = spec_stats(spec, result)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from . import _schema as s
+from .assign import get_solver
+from .assign.cpsat import ConstrainedSolver
+from .engine import Run
+from .errors import SpecError
+from .kmeans import solve
+from .report import ClusterStats, centers_csv, cluster_stats, labels_csv, summary_json
+from .result import SolveResult
+from .spec import SCHEMA, Spec
+
+__all__ = ["output_files", "solve_spec", "spec_context", "spec_stats", "with_overrides"]
+
+
+def with_overrides(spec: Spec, **overrides: Any) -> Spec:
+    """A copy of ``spec`` whose ``solver`` settings are replaced by the non-None ``overrides``
+    (``backend``, ``restarts``, ``seed``, ...), each checked by the same schema rule as the spec.
+
+    Raises
+    ------
+    SpecError
+        ``"--restarts: must be an integer >= 1, got 0"``.
+    """
+    changes = {}
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        try:
+            changes[name] = SCHEMA["solver"][name].check(value, f"--{name}")
+        except s.Invalid as exc:
+            raise SpecError(str(exc).replace("--backend", "--solver")) from None
+    return replace(spec, solver=replace(spec.solver, **changes)) if changes else spec
+
+
+def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None) -> SolveResult:
+    """Run fixed-size k-means with the spec's solver settings.
+
+    With hard constraints the assignment step is `ConstrainedSolver` (CP-SAT, honouring
+    ``solver.time_limit``) around the chosen backend.
+    """
+    settings, problem = spec.solver, spec.problem
+    solver: Any = settings.backend
+    if problem.links is not None:
+        solver = ConstrainedSolver(problem.links, get_solver(settings.backend, problem.sizes,
+                                                             problem.n_points), settings.time_limit)
+    return solve(problem, solver=solver, init=settings.init, n_init=settings.restarts,
+                 max_iter=settings.max_iter, tol=settings.tol, random_state=settings.seed,
+                 progress=progress)
+
+
+def spec_stats(spec: Spec, result: SolveResult) -> list[ClusterStats]:
+    """Per-cluster statistics; mean distances use the original matrix or the original points."""
+    return cluster_stats(spec.problem.X, result.labels, result.centers, spec.cluster_names,
+                         distances=spec.distances, points=spec.points)
+
+
+def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
+                 out_dir: Path | None = None, plot_file: Path | None = None) -> dict[Path, bytes]:
+    """Render every requested output to bytes, keyed by target path (nothing is written here).
+
+    ``out_dir`` (the CLI's ``--out``) replaces ``output.dir``; ``plot_file`` (``--plot``) replaces
+    ``output.plot``. Without a directory only an explicit plot file is produced.
+    """
+    folder = out_dir if out_dir is not None else spec.output.dir
+    files: dict[Path, bytes] = {}
+    out = spec.output
+    if folder is not None:
+        if out.labels:
+            files[folder / out.labels] = labels_csv(spec.point_names, result.labels, spec.cluster_names)
+        if out.centers:
+            files[folder / out.centers] = centers_csv(result.centers, spec.cluster_names, spec.features)
+        if out.summary:
+            files[folder / out.summary] = summary_json(result, stats, spec.point_names,
+                                                       **spec_context(spec))
+    target = plot_file if plot_file is not None else (
+        folder / out.plot if folder is not None and out.plot else None)
+    if target is not None:
+        from .plot import render_png
+
+        files[target] = render_png(spec.problem.X, result.labels, spec.cluster_names, spec.features,
+                                   point_names=spec.point_names, title=spec.path.stem)
+    return files
+
+
+def spec_context(spec: Spec) -> dict[str, Any]:
+    """Facts about the spec for the JSON summary (file, sizes, constraint mode, MDS quality)."""
+    context: dict[str, Any] = {"spec": str(spec.path), "n_points": spec.problem.n_points,
+                               "n_clusters": spec.problem.n_clusters, "constraints_mode": spec.mode}
+    if spec.embedding is not None:
+        context["mds"] = {"dimensions": spec.embedding.n_components, "stress": spec.embedding.stress,
+                          "lost_variance": spec.embedding.lost_variance}
+    return context
