@@ -1,0 +1,34 @@
+"""Shared fixtures: the backend parametrization and small random problems."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fsclust.assign import SOLVERS
+
+sys.path.insert(0, str(Path(__file__).parent))  # lets tests import the `oracle` helper module
+
+BACKENDS = [name for name, solver in SOLVERS.items() if solver.is_available()]
+BOUNDED_BACKENDS = [name for name in BACKENDS if SOLVERS[name].capabilities.bounds]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(params=BOUNDED_BACKENDS)
+def bounded_backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def blobs() -> np.ndarray:
+    """120 points in 4 loose Gaussian blobs in 2-D (seeded)."""
+    rng = np.random.default_rng(7)
+    centers = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0], [5.0, 5.0]])
+    return np.concatenate([c + rng.normal(size=(30, 2)) for c in centers])
