@@ -3,12 +3,21 @@ plus every error path of `fsclust.assign` with its exact message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
-from fsclust import (CertificateError, InfeasibleError, SolverError, ValidationError, assign,
-                     get_solver, solver_names)
-from fsclust.assign import SOLVERS, Capabilities, polish
+from fsclust import (
+    CertificateError,
+    InfeasibleError,
+    SolverError,
+    ValidationError,
+    assign,
+    get_solver,
+    solver_names,
+)
+from fsclust.assign import SOLVERS, Assignment, Capabilities, assignment_from_labels, polish
 from fsclust.assign.certificate import is_optimal
 from fsclust.assign.flow import integer_costs
 from fsclust.assign.hungarian import HungarianSolver
@@ -131,38 +140,34 @@ def test_certificate_with_bounds_uses_slack_arcs() -> None:
     assert cost[np.arange(3), fixed].sum() == 5.0
 
 
+class _LabelBackend:
+    """A deliberately wrong backend returning ``rule(cost, sizes)`` as labels."""
+
+    library = "numpy"
+    capabilities = Capabilities()
+
+    def __init__(self, name: str, rule: Callable[[np.ndarray, Sizes], np.ndarray]) -> None:
+        self.name, self.rule = name, rule
+
+    def is_available(self) -> bool:
+        return True
+
+    def solve(self, cost: np.ndarray, sizes: Sizes, *, warm_start: np.ndarray | None = None) -> Assignment:
+        return assignment_from_labels(cost, self.rule(cost, sizes), self.name)
+
+
 def test_custom_backend_that_breaks_sizes_is_caught() -> None:
-    class Broken:
-        name, library = "broken", "numpy"
-        capabilities = Capabilities()
-
-        def is_available(self) -> bool:
-            return True
-
-        def solve(self, cost, sizes, *, warm_start=None):  # type: ignore[no-untyped-def]
-            from fsclust.assign import assignment_from_labels
-            return assignment_from_labels(cost, np.zeros(cost.shape[0], dtype=np.int64), self.name)
-
+    broken = _LabelBackend("broken", lambda cost, sizes: np.zeros(cost.shape[0], dtype=np.int64))
     with pytest.raises(SolverError, match=r"the solver 'broken' returned counts \[3, 0\] outside"):
-        assign(np.zeros((3, 2)), [2, 1], solver=Broken())
+        assign(np.zeros((3, 2)), [2, 1], solver=broken)
 
 
 def test_verify_raises_certificate_error_for_a_wrong_backend() -> None:
-    class Greedy:
-        name, library = "greedy", "numpy"
-        capabilities = Capabilities()
-
-        def is_available(self) -> bool:
-            return True
-
-        def solve(self, cost, sizes, *, warm_start=None):  # type: ignore[no-untyped-def]
-            from fsclust.assign import assignment_from_labels
-            return assignment_from_labels(cost, np.repeat(np.arange(cost.shape[1]), sizes.lo), self.name)
-
+    greedy = _LabelBackend("greedy", lambda cost, sizes: np.repeat(np.arange(cost.shape[1]), sizes.lo))
     cost = np.array([[9.0, 0.0], [0.0, 9.0]])
-    assert assign(cost, [1, 1], solver=Greedy()).cost == 18.0
+    assert assign(cost, [1, 1], solver=greedy).cost == 18.0
     with pytest.raises(CertificateError, match="the solver 'greedy' returned a non-optimal assignment"):
-        assign(cost, [1, 1], solver=Greedy(), verify=True)
+        assign(cost, [1, 1], solver=greedy, verify=True)
 
 
 def test_get_solver_auto_returns_a_capable_backend() -> None:

@@ -3,6 +3,8 @@ best-of-restarts, stopping rules, and use for a non-k-means problem."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,7 @@ def test_objective_never_increases(blobs: np.ndarray, backend: str) -> None:
     result = solve(problem, solver=backend, n_init=1, init="random", random_state=3, tol=0.0)
     objectives = [step["objective"] for step in result.history]
     assert len(objectives) >= 2
-    assert all(b <= a * (1 + 1e-12) for a, b in zip(objectives, objectives[1:], strict=False))
+    assert all(b <= a * (1 + 1e-12) for a, b in itertools.pairwise(objectives))
     assert result.objective == objectives[-1]
 
 

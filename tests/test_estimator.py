@@ -56,7 +56,8 @@ def test_unfitted_and_wrong_width_errors(blobs: np.ndarray) -> None:
     with pytest.raises(ValidationError, match="not fitted yet"):
         model.predict(blobs)
     model.set_params(n_init=1).fit(blobs)
-    with pytest.raises(ValidationError, match=r"The 'X' parameter must be an array with 2 columns \(as in fit\)"):
+    message = r"The 'X' parameter must be an array with 2 columns \(as in fit\)"
+    with pytest.raises(ValidationError, match=message):
         model.predict(np.zeros((3, 5)))
 
 

@@ -92,12 +92,19 @@ def _sort_row(keys, idx, count, p):
 
 
 @nb.njit(cache=True)
-def fill_all(C, a, keys, idx, count, tau, filled):
-    """Build every list in one streaming pass over the rows of ``C``."""
-    n, k = C.shape
+def fill_all(C, a, u, rho, rows, keys, idx, count, tau, filled):
+    """Build every list from the *boundary* points ``rows``: those whose regret is below ``rho``.
+
+    ``tau[p, v]`` starts at ``rho + u[v] - u[p]``: a member whose reduced cost to ``v`` is at
+    least ``rho`` above its own (every point outside ``rows``) need not be listed for the
+    invariant to hold. ``rho = inf`` with all rows lists the ``T`` best members of every pair.
+    """
+    k = C.shape[1]
     count[:, :] = 0
-    tau[:, :] = _INF
-    for i in range(n):
+    for p in range(k):
+        for v in range(k):
+            tau[p, v] = rho + u[v] - u[p]
+    for i in rows:
         p = a[i]
         cp = C[i, p]
         for v in range(k):
@@ -129,28 +136,35 @@ def _fill_row(C, keys, idx, count, tau, filled, head, nxt, p):
 
 @nb.njit(cache=True)
 def _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v):
-    """Cheapest key ``min_{i in p} C[i, v] - C[i, p]`` (inf when ``p`` is empty); the point is
-    ``idx[p, v, 0]`` afterwards."""
+    """``(w, exact)``: the cheapest key ``w = min_{i in p} C[i, v] - C[i, p]`` (inf when ``p`` is
+    empty; the point is ``idx[p, v, 0]``), or, when the list cannot tell (``exact`` False), the
+    lower bound ``tau[p, v]`` on it."""
     if not filled[p]:
         _fill_row(C, keys, idx, count, tau, filled, head, nxt, p)
-    while True:
-        c = count[p, v]
-        drop = 0
-        while drop < c and a[idx[p, v, drop]] != p:
-            drop += 1
-        if drop > 0:
-            for t in range(drop, c):
-                keys[p, v, t - drop] = keys[p, v, t]
-                idx[p, v, t - drop] = idx[p, v, t]
-            c -= drop
-            count[p, v] = c
-        if c > 0 and keys[p, v, 0] <= tau[p, v]:
-            return keys[p, v, 0]
-        if tau[p, v] == _INF:
-            return _INF
-        # The list ran dry: rebuild the whole row (one read of each member's row refreshes
-        # all k lists; the cached fronts of the other lists stay valid minima).
+    c = count[p, v]
+    drop = 0
+    while drop < c and a[idx[p, v, drop]] != p:
+        drop += 1
+    if drop > 0:
+        for t in range(drop, c):
+            keys[p, v, t - drop] = keys[p, v, t]
+            idx[p, v, t - drop] = idx[p, v, t]
+        c -= drop
+        count[p, v] = c
+    if c > 0 and keys[p, v, 0] <= tau[p, v]:
+        return keys[p, v, 0], True
+    return tau[p, v], tau[p, v] == _INF
+
+
+@nb.njit(cache=True)
+def _exact_front(C, a, keys, idx, count, tau, filled, head, nxt, p, v):
+    """The exact cheapest key of ``(p, v)``; rebuilds row ``p`` from all its members if needed
+    (one read of each member's row refreshes all k lists of the row)."""
+    w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+    if not exact:
         _fill_row(C, keys, idx, count, tau, filled, head, nxt, p)
+        w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+    return w
 
 
 @nb.njit(cache=True)
@@ -187,27 +201,37 @@ def _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, i, p, v):
 
 
 @nb.njit(cache=True)
-def argmin_assign(C, u, a, head, nxt, prv):
-    """``a[i] = argmin_j C[i, j] - u[j]`` (first index on ties) and the member lists; returns counts."""
+def argmin_assign(C, u, a, regret, head, nxt, prv):
+    """``a[i] = argmin_j C[i, j] - u[j]`` (first index on ties), ``regret[i]`` = second-best minus
+    best reduced cost, and the member lists; returns (counts, max |C|)."""
     n, k = C.shape
     cnt = np.zeros(k, np.int64)
     head[:] = -1
+    big = 0.0
     for i in range(n - 1, -1, -1):
         b = 0
         best = C[i, 0] - u[0]
+        second = _INF
+        big = max(big, abs(C[i, 0]))
         for j in range(1, k):
+            big = max(big, abs(C[i, j]))
             v = C[i, j] - u[j]
             if v < best:
+                second = best
                 best = v
                 b = j
+            elif v < second:
+                second = v
         a[i] = b
+        regret[i] = second - best
+
         cnt[b] += 1
         prv[i] = -1
         nxt[i] = head[b]
         if head[b] >= 0:
             prv[head[b]] = i
         head[b] = i
-    return cnt
+    return cnt, big
 
 
 @nb.njit(cache=True)
@@ -236,7 +260,7 @@ def _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v):
     if p < k and v < k:
         w = W[p, v]
         if np.isnan(w):
-            w = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+            w = _exact_front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
             W[p, v] = w
         return w - u[v] + u[p] if w < _INF else _INF
     if v == k:
@@ -245,9 +269,51 @@ def _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v):
 
 
 @nb.njit(cache=True)
-def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred, done, order):
+def _through(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, s, v):
+    """``(distance to v via the settled node s, exact)``; not exact: a lower bound."""
+    k = C.shape[1]
+    if s < k and v < k:
+        w = W[s, v]
+        exact = True
+        if np.isnan(w):
+            w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, s, v)
+            if exact:
+                W[s, v] = w
+        return max(dist[s] + u[s] + w - u[v], dist[s]), exact
+    rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, s, v)
+    return dist[s] + max(rw, 0.0), True
+
+
+@nb.njit(cache=True)
+def _resolve(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred, order,
+             settled, v):
+    """Exact tentative distance of ``v`` over all settled nodes (rebuilding rows whose lists
+    only gave a lower bound on the way)."""
+    while True:
+        best = _INF
+        arg = -1
+        exact = True
+        for q in range(settled):
+            s = order[q]
+            if s != v:
+                nd, ok = _through(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt,
+                                  dist, s, v)
+                if nd < best:
+                    best, arg, exact = nd, s, ok
+        if exact or arg < 0:
+            dist[v] = best
+            pred[v] = arg
+            return
+        _fill_row(C, keys, idx, count, tau, filled, head, nxt, arg)
+
+
+@nb.njit(cache=True)
+def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred, done,
+              bound, order):
     """Shortest paths from all over-full nodes until every under-full node is settled.
 
+    Arcs whose list only bounds their weight from below are relaxed with the bound (``bound``
+    marks such tentative distances) and made exact before their head is settled.
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
     k = C.shape[1]
@@ -257,6 +323,7 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
         done[j] = False
+        bound[j] = False
         if e[j] < 0:
             sinks += 1
     settled = 0
@@ -270,6 +337,11 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
                 p = j
         if p < 0:
             break
+        if bound[p]:
+            _resolve(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred,
+                     order, settled, p)
+            bound[p] = False
+            continue
         done[p] = True
         order[settled] = p
         settled += 1
@@ -284,13 +356,16 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
                 if done[v] or v == p:
                     continue
                 w = W[p, v]
+                exact = True
                 if np.isnan(w):
-                    w = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
-                    W[p, v] = w
+                    w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+                    if exact:
+                        W[p, v] = w
                 nd = max(base + w - u[v], best)
                 if nd < dist[v]:
                     dist[v] = nd
                     pred[v] = p
+                    bound[v] = not exact
         for v in range(K):
             if not done[v] and (p == k or v == k) and v != p:
                 rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v)
@@ -298,6 +373,7 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
                 if nd < dist[v]:
                     dist[v] = nd
                     pred[v] = p
+                    bound[v] = False
     return settled, top
 
 
@@ -341,7 +417,7 @@ def _send(C, a, e, f, keys, idx, count, tau, filled, W, head, nxt, prv, pred, t,
 
 
 @nb.njit(cache=True)
-def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, eager, tol, max_rounds):
+def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, rho, rows, tol, max_rounds):
     """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
 
     Returns ``(rounds, moves)``; ``rounds = -1`` if ``max_rounds`` was exceeded, ``-2`` if an
@@ -354,12 +430,12 @@ def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, eager,
     count = np.zeros((k, k), np.int64)
     tau = np.full((k, k), _INF)
     filled = np.zeros(k, np.bool_)
-    if eager:
-        fill_all(C, a, keys, idx, count, tau, filled)
+    fill_all(C, a, u, rho, rows, keys, idx, count, tau, filled)
     W = np.full((k, k), np.nan)
     dist = np.empty(K)
     pred = np.empty(K, np.int64)
     done = np.empty(K, np.bool_)
+    bound = np.empty(K, np.bool_)
     order = np.empty(K, np.int64)
     rounds = 0
     moves = 0
@@ -368,7 +444,7 @@ def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, eager,
         if rounds > max_rounds:
             return -1, moves
         settled, top = _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt,
-                                 dist, pred, done, order)
+                                 dist, pred, done, bound, order)
         for j in range(K):
             u[j] += dist[j] if done[j] else top
         trust = True

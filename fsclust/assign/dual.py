@@ -38,11 +38,17 @@ _AUTO_MIN_CELLS = 200_000  # "auto" prefers this backend from n * k cells on
 _SEED = 20240917          # fixed subsample seed: solves are deterministic
 
 
-def _candidates(excess: int, k: int) -> int:
-    """Candidates per list: about twice the moves a row is expected to see (``2 E / k``), in
-    [16, 128]; fewer when the (k, k, T) lists would pass ~64 MB (large k)."""
-    want = min(128, max(16, 2 * excess // max(k, 1)))
-    return int(max(4, min(want, (2**22) // max(k * k, 1))))
+def _candidates(k: int) -> int:
+    """Candidates per list: 128, fewer when the (k, k, T) lists would pass ~64 MB (large k)."""
+    return int(max(4, min(128, (2**22) // max(k * k, 1))))
+
+
+def _boundary(regret: np.ndarray, excess: int, k: int) -> float:
+    """Regret below which points enter the candidate lists: the ``max(64 k, 32 E)``-th smallest
+    (inf when that is 0: ties everywhere, so list every pair's best)."""
+    m = min(regret.shape[0] - 1, max(64 * k, 32 * excess))
+    rho = float(np.partition(regret, m)[m]) if m >= 0 else np.inf
+    return rho if rho > 0 else np.inf
 
 
 def _subsample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
@@ -66,13 +72,14 @@ class _Kernel:
         self.dummy = not sizes.exact
         n = cost.shape[0]
         self.labels = np.empty(n, np.int64)
+        self.regret = np.empty(n)
         self.links = (np.empty(cost.shape[1], np.int64), np.empty(n, np.int64), np.empty(n, np.int64))
         self.f = np.zeros(cost.shape[1], np.int64)
 
     def start(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Argmin labels under ``prices`` (K,); returns (prices copy, excess (K,))."""
         u = prices.copy()
-        counts = self.k.argmin_assign(self.cost, u, self.labels, *self.links)
+        counts, self.scale = self.k.argmin_assign(self.cost, u, self.labels, self.regret, *self.links)
         return u, self.k.initial_excess(counts, u, self.lo, self.cap, self.f, self.dummy)
 
     def finish(self, u: np.ndarray, excess: np.ndarray) -> dict[str, int]:
@@ -81,10 +88,11 @@ class _Kernel:
         total = int(excess[excess > 0].sum())
         if total == 0:
             return {"rounds": 0, "moves": 0}
-        scale = max(abs(float(self.cost.max())), abs(float(self.cost.min())), 1e-300)
+        rho = _boundary(self.regret, total, k)
+        rows = np.flatnonzero(self.regret < rho) if np.isfinite(rho) else np.arange(n)
         rounds, moves = self.k.successive_shortest_paths(
             self.cost, self.labels, u, excess, self.cap, self.f, *self.links,
-            _candidates(total, k), total >= k // 4, 1e-13 * scale, n + k + 10)
+            _candidates(k), rho, rows, 1e-13 * max(self.scale, 1e-300), n + k + 10)
         if rounds == -2:
             raise InfeasibleError("the dual solver found no way to meet the sizes")
         if rounds < 0:
