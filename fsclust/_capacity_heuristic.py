@@ -116,6 +116,15 @@ def _best_swap(cost: np.ndarray, labels: np.ndarray, ip: IntegerProblem) -> tupl
     return None if best is None else (best[1], best[2])
 
 
+def _exchange(labels: np.ndarray, pair: tuple[int, int] | None) -> bool:
+    """Swap the labels of the two points of ``pair`` in place; False when ``pair`` is None."""
+    if pair is None:
+        return False
+    i, other = pair
+    labels[i], labels[other] = labels[other], labels[i]
+    return True
+
+
 def _repair(cost: np.ndarray, labels: np.ndarray, ip: IntegerProblem) -> np.ndarray:
     k = cost.shape[1]
     for _ in range(cost.shape[0] + 10 * k):
@@ -125,11 +134,8 @@ def _repair(cost: np.ndarray, labels: np.ndarray, ip: IntegerProblem) -> np.ndar
         if move is not None:
             labels[move[0]] = move[1]
             continue
-        swap = _best_swap(cost, labels, ip)
-        if swap is None:
+        if not _exchange(labels, _best_swap(cost, labels, ip)):
             break
-        i, other = swap
-        labels[i], labels[other] = labels[other], labels[i]
     if not ip.feasible(labels, k):
         raise SolverError("the lp-round heuristic could not repair its rounding into a labelling "
                           "that meets the total-weight bounds; try method='cpsat'")
@@ -174,11 +180,8 @@ def _improve(cost: np.ndarray, labels: np.ndarray, ip: IntegerProblem, max_steps
         if move is not None:
             labels[move[0]] = move[1]
             continue
-        swap = _improving_swap(cost, labels, ip)
-        if swap is None:
+        if not _exchange(labels, _improving_swap(cost, labels, ip)):
             return steps
-        i, other = swap
-        labels[i], labels[other] = labels[other], labels[i]
     return max_steps
 
 

@@ -19,10 +19,12 @@ Check = Callable[[Any, str], Any]
 
 
 class Invalid(Exception):
-    """A value at ``path`` breaks ``rule``."""
+    """A value at ``path`` breaks ``rule``; ``detail`` (optional) replaces the shown value, e.g.
+    ``"-1.0 for point 'b'"`` for an entry of a data file."""
 
-    def __init__(self, path: str, rule: str, value: Any) -> None:
-        super().__init__(f"{path or 'top level'}: must be {rule}, got {_show(value)}")
+    def __init__(self, path: str, rule: str, value: Any, *, detail: str | None = None) -> None:
+        got = _show(value) if detail is None else detail
+        super().__init__(f"{path or 'top level'}: must be {rule}, got {got}")
         self.path, self.rule, self.value = path, rule, value
 
 
@@ -56,11 +58,14 @@ def integer(minimum: int = 0) -> Check:
     return check
 
 
-def number(minimum: float = 0.0, *, strict: bool = False) -> Check:
-    rule = f"a number {'>' if strict else '>='} {minimum:g}"
+def number(minimum: float = 0.0, *, strict: bool = False, finite: bool = False) -> Check:
+    """A number ``>= minimum`` (``> minimum`` when ``strict``); NaN never passes, inf only
+    without ``finite``."""
+    rule = f"a{' finite' if finite else ''} number {'>' if strict else '>='} {minimum:g}"
 
     def check(value: Any, path: str) -> float:
-        if not _is_number(value) or value < minimum or (strict and value == minimum):
+        if (not _is_number(value) or not value >= minimum or (strict and value == minimum)
+                or (finite and value == float("inf"))):
             raise Invalid(path, rule, value)
         return float(value)
     return check

@@ -9,6 +9,7 @@ succeeded, so a failure never leaves a file behind.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(total: int, quiet: bool) -> Any:
+def _progress(total: int, quiet: bool, measure: str = "SSE") -> Any:
     if quiet:
         return None
     every = max(1, total // 10)
@@ -57,7 +58,7 @@ def _progress(total: int, quiet: bool) -> Any:
         state["done"] += 1
         state["best"] = min(state["best"], run.objective)
         if state["done"] % every == 0 or state["done"] == total:
-            print(f"restart {state['done']}/{total}: best SSE {state['best']:.6g}, last run "
+            print(f"restart {state['done']}/{total}: best {measure} {state['best']:.6g}, last run "
                   f"{run.n_iter} iteration(s) ({time.perf_counter() - state['start']:.1f} s)",
                   file=sys.stderr)
     return report
@@ -70,7 +71,8 @@ def _solve(args: argparse.Namespace) -> int:
 
     spec = with_overrides(load_spec(args.spec), backend=args.solver, restarts=args.restarts,
                           seed=args.seed)
-    result = solve_spec(spec, progress=_progress(spec.solver.restarts, args.quiet))
+    measure = "cost" if spec.medoids else "SSE"
+    result = solve_spec(spec, progress=_progress(spec.solver.restarts, args.quiet, measure))
     stats = spec_stats(spec, result)
     files = output_files(spec, result, stats, out_dir=args.out, plot_file=args.plot)
     if args.json:
@@ -91,16 +93,34 @@ def _validate(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     problem = spec.problem
-    sizes = (problem.sizes.lo.tolist() if problem.sizes.exact
-             else f"between {problem.sizes.lo.tolist()} and {problem.sizes.hi.tolist()}")
-    print(f"{spec.path}: OK: {problem.n_points} points, {problem.X.shape[1]} dimension(s), "
-          f"{problem.n_clusters} clusters of sizes {sizes}")
+    shape = (f"k-medoids on the {problem.n_points} x {problem.n_points} dissimilarities" if spec.medoids
+             else f"{problem.X.shape[1]} dimension(s)")
+    print(f"{spec.path}: OK: {problem.n_points} points, {shape}, {problem.n_clusters} clusters "
+          f"{_sizes_text(problem)}")
+    if problem.sample_weight is not None:
+        w = problem.sample_weight
+        print(f"weights: total {math.fsum(w):.6g}, min {w.min():.6g}, max {w.max():.6g}")
     if spec.embedding is not None:
         print(spec.embedding.describe())
     if problem.links is not None:
         print(f"hard constraints: {len(problem.links.groups)} must-link group(s), "
               f"{len(problem.links.cannot)} cannot-link pair(s)")
     return 0
+
+
+def _sizes_text(problem: Any) -> str:
+    """``of sizes [...]`` / ``of sizes between [...] and [...]``, or the total-weight bounds."""
+    lo, hi = ((problem.sizes.lo, problem.sizes.hi) if problem.weight_bounds is None
+              else (problem.weight_bounds.lo, problem.weight_bounds.hi))
+    what = "of sizes" if problem.weight_bounds is None else "of total weights"
+    if (lo == hi).all():
+        return f"{what} {_numbers(lo)}"
+    return f"{what} between {_numbers(lo)} and {_numbers(hi)}"
+
+
+def _numbers(values: Any) -> list[int | float]:
+    """A (k,) array as a list, whole numbers as ints (``[12, 12.5]``, not ``[12.0, 12.5]``)."""
+    return [int(v) if float(v).is_integer() else float(v) for v in values.tolist()]
 
 
 def _solvers(args: argparse.Namespace) -> int:

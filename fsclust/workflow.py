@@ -9,10 +9,13 @@ The CLI is a thin shell over these functions; they are usable from Python too::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from . import _schema as s
 from .assign import get_solver
@@ -20,11 +23,14 @@ from .assign.cpsat import ConstrainedSolver
 from .engine import Run
 from .errors import SpecError
 from .kmeans import solve
-from .report import ClusterStats, centers_csv, cluster_stats, labels_csv, summary_json
+from .kmedoids import solve_medoid_problem
+from .mds import classical_mds
+from .report import ClusterStats, centers_csv, cluster_stats, labels_csv, medoids_csv, summary_json
 from .result import SolveResult
-from .spec import SCHEMA, Spec
+from .spec import SCHEMA, Spec, check_backend
 
-__all__ = ["output_files", "solve_spec", "spec_context", "spec_stats", "with_overrides"]
+__all__ = ["output_files", "plot_coordinates", "solve_spec", "spec_context", "spec_stats",
+           "with_overrides"]
 
 
 def with_overrides(spec: Spec, **overrides: Any) -> Spec:
@@ -42,31 +48,38 @@ def with_overrides(spec: Spec, **overrides: Any) -> Spec:
             continue
         try:
             changes[name] = SCHEMA["solver"][name].check(value, f"--{name}")
+            if name == "backend":
+                check_backend(changes[name], spec.problem.weight_bounds is not None, "--backend")
         except s.Invalid as exc:
             raise SpecError(str(exc).replace("--backend", "--solver")) from None
     return replace(spec, solver=replace(spec.solver, **changes)) if changes else spec
 
 
 def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None) -> SolveResult:
-    """Run fixed-size k-means with the spec's solver settings.
+    """Run fixed-size k-means (or k-medoids, ``solver.method: medoids``) with the spec's solver
+    settings.
 
     With hard constraints the assignment step is `ConstrainedSolver` (CP-SAT, honouring
-    ``solver.time_limit``) around the chosen backend.
+    ``solver.time_limit``) around the chosen backend. With ``clusters.size_unit: weight`` the
+    backend names a capacity method (`fsclust.capacity`; ``flow`` means ``auto``).
     """
     settings, problem = spec.solver, spec.problem
     solver: Any = settings.backend
     if problem.links is not None:
         solver = ConstrainedSolver(problem.links, get_solver(settings.backend, problem.sizes,
                                                              problem.n_points), settings.time_limit)
-    return solve(problem, solver=solver, init=settings.init, n_init=settings.restarts,
-                 max_iter=settings.max_iter, tol=settings.tol, random_state=settings.seed,
-                 progress=progress)
+    run = solve_medoid_problem if spec.medoids else solve
+    return run(problem, solver=solver, init=settings.init, n_init=settings.restarts,
+               max_iter=settings.max_iter, tol=settings.tol, random_state=settings.seed,
+               progress=progress)
 
 
 def spec_stats(spec: Spec, result: SolveResult) -> list[ClusterStats]:
-    """Per-cluster statistics; mean distances use the original matrix or the original points."""
+    """Per-cluster statistics; mean distances use the original matrix or the original points;
+    with weights the objective parts are weighted and each cluster's total weight is reported."""
     return cluster_stats(spec.problem.X, result.labels, result.centers, spec.cluster_names,
-                         distances=spec.distances, points=spec.points)
+                         distances=spec.distances, points=spec.points,
+                         sample_weight=spec.problem.sample_weight, point_names=spec.point_names)
 
 
 def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
@@ -83,7 +96,8 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
         if out.labels:
             files[folder / out.labels] = labels_csv(spec.point_names, result.labels, spec.cluster_names)
         if out.centers:
-            files[folder / out.centers] = centers_csv(result.centers, spec.cluster_names, spec.features)
+            files[folder / out.centers] = (medoids_csv(stats) if spec.medoids else
+                                           centers_csv(result.centers, spec.cluster_names, spec.features))
         if out.summary:
             files[folder / out.summary] = summary_json(result, stats, spec.point_names,
                                                        **spec_context(spec))
@@ -92,15 +106,31 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
     if target is not None:
         from .plot import render_png
 
-        files[target] = render_png(spec.problem.X, result.labels, spec.cluster_names, spec.features,
+        coords, axes = plot_coordinates(spec)
+        files[target] = render_png(coords, result.labels, spec.cluster_names, axes,
                                    point_names=spec.point_names, title=spec.path.stem)
     return files
 
 
+def plot_coordinates(spec: Spec) -> tuple[np.ndarray, list[str]]:
+    """Coordinates to plot, shape (n, d), and their names: ``problem.X``, or for k-medoids the
+    first two classical MDS components of the clustered matrix (for the picture only)."""
+    if not spec.medoids:
+        return spec.problem.X, spec.features
+    coords = classical_mds(spec.problem.X).X[:, :2]
+    return coords, [f"mds{j + 1}" for j in range(coords.shape[1])]
+
+
 def spec_context(spec: Spec) -> dict[str, Any]:
-    """Facts about the spec for the JSON summary (file, sizes, constraint mode, MDS quality)."""
-    context: dict[str, Any] = {"spec": str(spec.path), "n_points": spec.problem.n_points,
-                               "n_clusters": spec.problem.n_clusters, "constraints_mode": spec.mode}
+    """Facts about the spec for the JSON summary (file, sizes, constraint mode, method, size unit,
+    total weight, MDS quality)."""
+    problem = spec.problem
+    context: dict[str, Any] = {"spec": str(spec.path), "n_points": problem.n_points,
+                               "n_clusters": problem.n_clusters, "constraints_mode": spec.mode,
+                               "method": spec.solver.method,
+                               "size_unit": "count" if problem.weight_bounds is None else "weight"}
+    if problem.sample_weight is not None:
+        context["total_weight"] = math.fsum(problem.sample_weight)
     if spec.embedding is not None:
         context["mds"] = {"dimensions": spec.embedding.n_components, "stress": spec.embedding.stress,
                           "lost_variance": spec.embedding.lost_variance}

@@ -34,6 +34,8 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, out, err
 
 
+WPOINTS = "id,x,y,w\np0,0,0,1\np1,0,1,2\np2,5,5,2\np3,5,6,3\n"
+WP = "data: {points: p.csv, name_column: id, weight_column: w}\nclusters: {k: 2}\n"
 M = "data: {matrix: m.tsv}\nclusters: {k: 2}\n"
 P = "data: {points: p.csv, name_column: id}\nclusters: {k: 2}\n"
 BAD = {
@@ -56,7 +58,7 @@ BAD = {
     "duplicate names": (P, {"p.csv": "id,x,y\np0,0,0\np0,1,1\n"},
                         r"row names must be unique, but 'p0' appears"),
     "sizes sum": ("data: {points: p.csv, name_column: id}\nclusters: {sizes: [1, 2]}\n", {"p.csv": POINTS},
-                  r"clusters\.sizes: sizes sum to 3 but the data has 4 rows"),
+                  r"clusters\.sizes sum to 3 but the data has 4 rows"),
     "k > n": ("data: {points: p.csv, name_column: 0}\nclusters: {k: 9}\n", {"p.csv": POINTS},
               r"clusters\.k: n_clusters=9 exceeds the number of points \(4\)"),
     "yaml syntax": ("data:\n  points: p.csv\n clusters: [\n", {"p.csv": POINTS},
@@ -68,6 +70,20 @@ BAD = {
     "infeasible constraints": (M + "constraints: {must_link: [[a, b]], cannot_link: [[a, b]]}\n",
                                {"m.tsv": GOOD_MATRIX},
                                r"cannot-link pair \(a, b\) lies inside the must-link group"),
+    "negative weight": (WP, {"p.csv": WPOINTS.replace("p1,0,1,2", "p1,0,1,-2")},
+                        r"spec\.yaml: data\.weight_column: must be a weight > 0 for every point, "
+                        r"got -2 for point 'p1'\n"),
+    "weight column missing": (WP.replace("weight_column: w", "weight_column: kg"), {"p.csv": WPOINTS},
+                              r"data\.weight_column: column 'kg' not found in .*p\.csv; its columns "
+                              r"are \['id', 'x', 'y', 'w'\]"),
+    "medoids with mds_dims": ("data: {matrix: m.tsv, mds_dims: 2}\nclusters: {k: 2}\n"
+                              "solver: {method: medoids}\n", {"m.tsv": GOOD_MATRIX},
+                              r"data\.mds_dims: must be omitted with solver\.method: medoids \(no MDS "
+                              r"is done\), got 2"),
+    "weight capacity": (WP.replace("{k: 2}", "{k: 2, size_unit: weight, size_max: 3.5}"),
+                        {"p.csv": WPOINTS},
+                        r"spec\.yaml: clusters\.size_max sums to 7 < total weight 8: no assignment "
+                        r"can place every point\n"),
 }
 
 
@@ -145,11 +161,14 @@ def test_seed_makes_runs_deterministic(tmp_path: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.parametrize("model", sorted(p.name for p in MODELS.glob("*.yaml")))
 def test_every_model_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str) -> None:
+    from fsclust import load_spec
+
     code, out, _ = run_cli(capsys, "solve", str(MODELS / model), "--restarts", "3", "--quiet",
                            "--out", str(tmp_path), "--plot", str(tmp_path / "p.png"))
     assert code == 0
     assert "total" in out and "status CONVERGED" in out
-    assert {p.name for p in tmp_path.iterdir()} == {"labels.csv", "centers.csv", "summary.json", "p.png"}
+    centers = "medoids.csv" if load_spec(MODELS / model).medoids else "centers.csv"
+    assert {p.name for p in tmp_path.iterdir()} == {"labels.csv", centers, "summary.json", "p.png"}
 
 
 def test_karonkka_at_least_as_good_as_paper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -236,3 +255,58 @@ def test_python_m_fsclust_process_prints_one_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("fsclust: error: ")
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    return [line.split(",") for line in path.read_text().splitlines()]
+
+
+def test_workload_model_keeps_every_team_within_its_hours(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "solve", str(MODELS / "workload.yaml"), "--json", "--quiet",
+                           "--restarts", "3", "--out", str(tmp_path))
+    assert code == 0
+    summary = json.loads(out)
+    hours = {row[0]: float(row[3]) for row in _read_csv(MODELS / "data" / "workload.csv")[1:]}
+    for cluster in summary["clusters"]:
+        total = sum(hours[m] for m in cluster["members"])
+        assert 70 <= total <= 80 and cluster["weight"] == pytest.approx(total, abs=1e-12)
+    assert (summary["size_unit"], summary["total_weight"], summary["solver"]) == ("weight", 301.5, "cpsat")
+    assert sum(c["size"] for c in summary["clusters"]) == 60
+    code, out, _ = run_cli(capsys, "solve", str(MODELS / "workload.yaml"), "--json", "--quiet",
+                           "--restarts", "2", "--solver", "lp-round", "--out", str(tmp_path))
+    summary = json.loads(out)
+    assert code == 0 and summary["solver"] == "lp-round"
+    assert all(70 <= c["weight"] <= 80 for c in summary["clusters"])
+
+
+def test_karonkka_medoids_model_reports_its_medoids(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "solve", str(MODELS / "karonkka-medoids.yaml"), "--json",
+                           "--quiet", "--restarts", "20", "--out", str(tmp_path))
+    assert code == 0
+    summary = json.loads(out)
+    from fsclust.data_io import read_matrix
+
+    table = read_matrix(MODELS / "data" / "karonkka.tsv")
+    D, at = table.values, {name: i for i, name in enumerate(table.names)}
+    for cluster in summary["clusters"]:
+        assert cluster["medoid"] in cluster["members"]
+        cost = sum(D[at[m], at[cluster["medoid"]]] for m in cluster["members"])
+        assert cluster["cost"] == pytest.approx(cost)
+    assert summary["objective"] == pytest.approx(sum(c["cost"] for c in summary["clusters"]))
+    assert [c["size"] for c in summary["clusters"]] == [4, 4, 5, 6, 3]
+    assert summary["method"] == "medoids" and "mds" not in summary
+    written = _read_csv(tmp_path / "medoids.csv")
+    assert written == [["cluster", "medoid"], *([c["name"], c["medoid"]] for c in summary["clusters"])]
+
+
+def test_validate_reports_weights_and_total_weight_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "validate", str(MODELS / "workload.yaml"))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:] == ["weights: total 301.5, min 1, max 8"]
+    assert out.splitlines()[0].endswith("OK: 60 points, 2 dimension(s), 4 clusters of total weights "
+                                        "between [70, 70, 70, 70] and [80, 80, 80, 80]")
+    code, out, _ = run_cli(capsys, "validate", str(MODELS / "karonkka-medoids.yaml"))
+    assert code == 0 and out.endswith("OK: 22 points, k-medoids on the 22 x 22 dissimilarities, "
+                                      "5 clusters of sizes [4, 4, 5, 6, 3]\n")

@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from oracle import brute_force_optimum
 
 from fsclust import FixedSizeKMedoids, solve_medoids
 from fsclust.errors import InfeasibleError, ValidationError
@@ -25,17 +26,6 @@ def asymmetric(n: int, seed: int) -> np.ndarray:
     D = np.random.default_rng(seed).random((n, n)) * 10
     np.fill_diagonal(D, 0.0)
     return D
-
-
-def best_labelling(cost: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
-    """Exhaustive optimum of the size-constrained assignment."""
-    n, k = cost.shape
-    best = np.inf
-    for labels in itertools.product(range(k), repeat=n):
-        counts = np.bincount(labels, minlength=k)
-        if (counts >= lo).all() and (counts <= hi).all():
-            best = min(best, float(cost[np.arange(n), labels].sum()))
-    return best
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -69,7 +59,7 @@ def test_assignment_step_is_optimal_against_brute_force(seed):
     medoids = parts.init(D, np.random.default_rng(seed))
     cost = parts.cost(D, medoids)
     result = parts.assign(cost, None)
-    assert result.cost == pytest.approx(best_labelling(cost, np.array([1, 2, 2]),
+    assert result.cost == pytest.approx(brute_force_optimum(cost, np.array([1, 2, 2]),
                                                        np.array([3, 3, 4])))
 
 
@@ -103,7 +93,7 @@ def test_small_problem_reaches_the_global_optimum():
     best = np.inf
     for medoids in itertools.permutations(range(8), 2):
         cost = medoid_cost(D, np.array(medoids))
-        best = min(best, best_labelling(cost, np.array([4, 4]), np.array([4, 4])))
+        best = min(best, brute_force_optimum(cost, np.array([4, 4]), np.array([4, 4])))
     assert result.objective == pytest.approx(best)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fsclust import InfeasibleError, SpecError, load_spec
+from fsclust import InfeasibleError, SpecError, load_spec, solver_names
 from fsclust.workflow import with_overrides
 
 POINTS = "name,x,y\na,0,0\nb,0,1\nc,4,4\nd,4,5\ne,9,9\nf,9,8\n"
@@ -74,6 +74,9 @@ def test_override_mode_embeds_points(spec_file) -> None:
     ("clusters: {k: 2}\ndata: 3\n", "duplicate key 'data'"),
     ("clusters: {sizes: [3, 3], size_min: 1}\n",
      "clusters.sizes: give either 'sizes' or 'size_min'/'size_max', not both"),
+    ("clusters: {k: 2}\nsolver: {tol: .nan}\n", "solver.tol: must be a number >= 0, got nan"),
+    ("clusters: {k: 2, size_max: [3, 3, 3]}\n",
+     "clusters.size_max: The 'size_max' parameter must be of length n_clusters=2. Got 'length 3' instead."),
 ])
 def test_error_messages_name_file_path_rule_value(spec_file, body: str, message: str) -> None:
     path = spec_file(body)
@@ -111,6 +114,11 @@ def test_cli_overrides_use_schema_rules(spec_file) -> None:
     assert with_overrides(spec, restarts=3, seed=5).solver.restarts == 3
     with pytest.raises(SpecError, match=r"^--seed: must be an integer >= 0, got -1$"):
         with_overrides(spec, seed=-1)
+    with pytest.raises(SpecError) as info:
+        with_overrides(spec, backend="lp-round")
+    names = ", ".join(repr(name) for name in ["auto", *solver_names()])
+    assert str(info.value) == (f"--solver: must be one of {names} with clusters.size_unit: count, "
+                               "got 'lp-round'")
 
 
 def test_time_limit_reaches_the_cpsat_step(spec_file, monkeypatch: pytest.MonkeyPatch) -> None:
