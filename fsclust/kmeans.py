@@ -25,7 +25,7 @@ __all__ = ["assignment_step", "kmeans_parts", "resolve_backend", "result_from_ru
 def kmeans_parts(problem: Problem, solver: AssignmentSolver | CapacityMethod, init: Any) -> Parts:
     """Engine parts for (weighted) fixed-size k-means on a validated `Problem`."""
     weight = problem.sample_weight
-    model = SquaredEuclidean(weight)
+    model = SquaredEuclidean(weight, reuse_buffer=True)     # the engine drops every matrix
     sizes = problem.sizes
 
     return Parts(

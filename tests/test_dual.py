@@ -182,6 +182,43 @@ def test_certificate_rejects_suboptimal_assignment_and_wrong_prices() -> None:
         certify_prices(cost, best.labels, np.full(4, np.nan), sizes)
 
 
+@pytest.mark.parametrize("kind", ["uniform", "ties", "huge", "offset", "constant"])
+def test_numba_certificate_agrees_with_numpy_reference(kind: str) -> None:
+    from fsclust.assign._certificate_kernels import reduced_cost_gap
+
+    rng = np.random.default_rng(13)
+    cost = random_costs(rng, 203, 7, kind)       # n not a multiple of the kernel's row blocks
+    sizes = resolve_sizes(203, n_clusters=7)
+    best = DUAL.solve(cost, sizes)
+    labels = [best.labels, rng.integers(0, 7, size=203)]
+    if kind != "constant":
+        labels.append(_suboptimal_swap(cost, best.labels))
+    for lab in labels:
+        for prices in (best.prices, rng.normal(size=7)):
+            ref, ref_scale = price_violation(cost, lab, prices, sizes)
+            gap, scale = reduced_cost_gap(cost, lab, prices)
+            assert gap == ref and scale == ref_scale
+    if kind != "constant":                     # the suboptimal swap fails the certificate
+        with pytest.raises(CertificateError, match="do not prove optimality"):
+            certify_prices(cost, labels[-1], best.prices, sizes)
+    assert reduced_cost_gap(cost, np.full(203, 7), best.prices)[0] == np.inf
+
+
+def test_argmin_kernel_matches_numpy_first_argmin_and_regret() -> None:
+    from fsclust.assign._dual_kernels import argmin_rows
+
+    rng = np.random.default_rng(17)
+    for k in (1, 2, 5, 8, 13):
+        cost = np.vstack([rng.integers(0, 3, size=(150, k)).astype(float), rng.random((150, k))])
+        prices = rng.integers(0, 2, size=k).astype(float)
+        labels, regret = np.empty(300, np.int64), np.empty(300)
+        assert argmin_rows(cost, prices, labels, regret) == abs(cost).max()
+        reduced = cost - prices
+        np.testing.assert_array_equal(labels, reduced.argmin(axis=1))
+        second = np.sort(reduced, axis=1)[:, 1] if k > 1 else np.full(300, np.inf)
+        np.testing.assert_array_equal(regret, second - reduced.min(axis=1))
+
+
 def test_certificate_checks_the_dummy_price_conditions_of_bounds() -> None:
     cost = np.array([[0.0, 1.0], [0.0, 1.0]])
     sizes = resolve_sizes(2, size_min=0, size_max=2, n_clusters=2)

@@ -121,3 +121,21 @@ def test_init_array_and_callable(blobs: np.ndarray) -> None:
     from_callable = solve(Problem.create(blobs, n_clusters=3), n_init=1,
                           init=lambda X, k, rng: X[[0, 30, 60]])
     assert from_array.objective == from_callable.objective
+
+
+def test_reused_cost_buffer_is_per_thread_and_spared_by_objective(blobs: np.ndarray) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    model, plain = SquaredEuclidean(reuse_buffer=True), SquaredEuclidean()
+    centers = blobs[:4]
+    first = model.matrix(blobs, centers)
+    assert model.matrix(blobs, centers + 1.0) is first                  # same thread: reused
+    kept = first.copy()
+    labels = kept.argmin(axis=1)
+    assert model.objective(blobs, labels, centers) == pytest.approx(
+        plain.matrix(blobs, centers)[np.arange(len(blobs)), labels].sum(), rel=1e-12)
+    np.testing.assert_array_equal(first, kept)                          # objective spares it
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(model.matrix, blobs, centers).result()
+    assert other is not first
+    np.testing.assert_array_equal(other, plain.matrix(blobs, centers))

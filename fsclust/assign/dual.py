@@ -44,9 +44,15 @@ def _candidates(k: int) -> int:
 
 
 def _boundary(regret: np.ndarray, excess: int, k: int) -> float:
-    """Regret below which points enter the candidate lists: the ``max(64 k, 32 E)``-th smallest
-    (inf when that is 0: ties everywhere, so list every pair's best)."""
-    m = min(regret.shape[0] - 1, max(64 * k, 32 * excess))
+    """Regret below which points enter the candidate lists: the ``max(min(256 k, n / 8), 64 k,
+    32 E)``-th smallest (inf when that is 0: ties everywhere, so list every pair's best).
+
+    A wide boundary costs one scan of its rows; a narrow one makes the shortest paths outgrow the
+    lists, and every exhausted row is rebuilt from all members of its cluster (on late k-means
+    iterations, with few moves, such rebuilds would dominate without the ``256 k`` term).
+    """
+    n = regret.shape[0]
+    m = min(n - 1, max(min(256 * k, n // 8), 64 * k, 32 * excess))
     rho = float(np.partition(regret, m)[m]) if m >= 0 else np.inf
     return rho if rho > 0 else np.inf
 
@@ -79,7 +85,8 @@ class _Kernel:
     def start(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Argmin labels under ``prices`` (K,); returns (prices copy, excess (K,))."""
         u = prices.copy()
-        counts, self.scale = self.k.argmin_assign(self.cost, u, self.labels, self.regret, *self.links)
+        self.scale = self.k.argmin_rows(self.cost, u, self.labels, self.regret)
+        counts = self.k.link_members(self.labels, self.cost.shape[1], *self.links)
         return u, self.k.initial_excess(counts, u, self.lo, self.cap, self.f, self.dummy)
 
     def finish(self, u: np.ndarray, excess: np.ndarray) -> dict[str, int]:
