@@ -44,7 +44,9 @@ def integer_costs(cost: np.ndarray, n_nodes: int) -> np.ndarray:
     # (max + 1) * (nodes + 1) <= int64 max, so keep a factor 4 of headroom.
     budget = _INT64_MAX // (_HEADROOM * (n_nodes + 1)) - 1
     scale = budget / top if top > 0 else 1.0
-    return np.rint(shifted * scale).astype(np.int64)
+    if not np.isfinite(scale):           # subnormal ``top``: scale in two finite steps
+        shifted, scale = shifted / top, float(budget)
+    return np.minimum(np.rint(shifted * scale), budget).astype(np.int64)
 
 
 class FlowSolver:
