@@ -63,9 +63,11 @@ def parliament(restarts: int) -> list[str]:
     spec = with_overrides(load_spec(MODELS / "parliament.yaml"), restarts=restarts)
     problem, n = spec.problem, spec.problem.n_points
     optimum = contiguous_optimum(problem.X[:, 0], problem.sizes.lo) / n
-    results = {"plain (spec route: k-means++, alternation)": solve_spec(spec),
-               "with local_search='random_swap' (50 trials)": fsclust.solve(
-                   problem, n_init=restarts, random_state=spec.solver.seed, local_search="random_swap")}
+    init = spec.solver.init
+    results = {f"plain (spec route: init={init!r}, alternation)": solve_spec(spec),
+               f"init={init!r} + local_search='random_swap' (50 trials)": fsclust.solve(
+                   problem, init=init, n_init=restarts, random_state=spec.solver.seed,
+                   local_search="random_swap")}
     lines = [f"Global optimum (contiguous blocks, all orders of the sizes): MSE {optimum:.4f}", "",
              "| runs | best MSE | mean MSE | runs at the optimum | s/run |", "|---|---|---|---|---|"]
     for name, res in results.items():
