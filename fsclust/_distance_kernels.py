@@ -11,15 +11,27 @@ import numba as nb
 import numpy as np
 
 
+@nb.njit(cache=True, inline="always")
+def _fill_row(X: np.ndarray, centers: np.ndarray, out: np.ndarray, i: int) -> None:
+    """``out[i, j] = |X[i] - centers[j]|^2`` for every ``j``."""
+    for j in range(centers.shape[0]):
+        total = 0.0
+        for t in range(X.shape[1]):
+            diff = X[i, t] - centers[j, t]
+            total += diff * diff
+        out[i, j] = total
+
+
 @nb.njit(parallel=True, cache=True)
 def squared_distances_direct(X: np.ndarray, centers: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (n, k) with ``|X[i] - centers[j]|^2`` for ``X`` (n, d), ``centers`` (k, d)."""
-    n, d = X.shape
-    k = centers.shape[0]
-    for i in nb.prange(n):
-        for j in range(k):
-            total = 0.0
-            for t in range(d):
-                diff = X[i, t] - centers[j, t]
-                total += diff * diff
-            out[i, j] = total
+    for i in nb.prange(X.shape[0]):
+        _fill_row(X, centers, out, i)
+
+
+@nb.njit(cache=True)
+def squared_distances_serial(X: np.ndarray, centers: np.ndarray, out: np.ndarray) -> None:
+    """`squared_distances_direct` on one thread, for small ``n * k`` where starting the thread
+    pool costs more than the work (and much more when another process holds a core)."""
+    for i in range(X.shape[0]):
+        _fill_row(X, centers, out, i)

@@ -65,6 +65,7 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, x_sq: np.ndarray | 
 
 
 _DIRECT_MAX_D = 4
+_PARALLEL_MIN_CELLS = 1 << 16   # below this, the serial kernel (thread start-up dominates)
 
 
 def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):
@@ -73,10 +74,11 @@ def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):
             out.flags.c_contiguous and out.dtype == np.float64)):
         return None
     try:
-        from ._distance_kernels import squared_distances_direct
+        from ._distance_kernels import squared_distances_direct, squared_distances_serial
     except ImportError:          # numba missing: the BLAS path below
         return None
-    return squared_distances_direct
+    small = X.shape[0] * centers.shape[0] < _PARALLEL_MIN_CELLS
+    return squared_distances_serial if small else squared_distances_direct
 
 
 class CostModel(Protocol):
