@@ -295,6 +295,18 @@ def initial_excess(cnt, u, lo, cap, f, has_dummy):
 
 
 @nb.njit(cache=True, inline="always")
+def _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, p, v):
+    """`_front` through the cache ``W`` of exact arc keys (filled when the answer is exact)."""
+    w = W[p, v]
+    if not np.isnan(w):
+        return w, True
+    w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+    if exact:
+        W[p, v] = w
+    return w, exact
+
+
+@nb.njit(cache=True, inline="always")
 def _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
     k = C.shape[1]
@@ -314,12 +326,7 @@ def _through(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist,
     """``(distance to v via the settled node s, exact)``; not exact: a lower bound."""
     k = C.shape[1]
     if s < k and v < k:
-        w = W[s, v]
-        exact = True
-        if np.isnan(w):
-            w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, s, v)
-            if exact:
-                W[s, v] = w
+        w, exact = _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, s, v)
         return max(dist[s] + u[s] + w - u[v], dist[s]), exact
     rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, s, v)
     return dist[s] + max(rw, 0.0), True
@@ -396,12 +403,7 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
             for v in range(k):
                 if done[v] or v == p:
                     continue
-                w = W[p, v]
-                exact = True
-                if np.isnan(w):
-                    w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
-                    if exact:
-                        W[p, v] = w
+                w, exact = _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, p, v)
                 nd = max(base + w - u[v], best)
                 if nd < dist[v]:
                     dist[v] = nd
