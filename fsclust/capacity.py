@@ -108,12 +108,12 @@ def _infer_k(n_clusters: Any, arrays: tuple[Any, ...]) -> int:
 
 def resolve_weight_bounds(sample_weight: np.ndarray, *, n_clusters: int | None = None,
                           sizes: Any = None, size_min: Any = None, size_max: Any = None,
-                          names: tuple[str, str] = ("size_min", "size_max")) -> WeightBounds:
+                          prefix: str = "") -> WeightBounds:
     """Validate total-weight bounds against validated weights ``sample_weight`` (n,).
 
     ``sizes`` (k,) gives exact totals (``size_min == size_max``); ``size_min``/``size_max`` are
-    scalars or arrays of shape (k,). At least one of them must be given. ``names`` are the
-    names of the two bounds in messages (the YAML spec calls them ``weight_min``/``weight_max``).
+    scalars or arrays of shape (k,). At least one of them must be given. ``prefix`` goes before
+    the parameter names in messages (``"clusters."`` for the YAML spec's paths).
 
     Raises
     ------
@@ -124,6 +124,7 @@ def resolve_weight_bounds(sample_weight: np.ndarray, *, n_clusters: int | None =
     """
     if sizes is not None and (size_min is not None or size_max is not None):
         raise ValidationError("give either 'sizes' or 'size_min'/'size_max', not both")
+    names = (f"{prefix}size_min", f"{prefix}size_max")
     if sizes is None and size_min is None and size_max is None:
         raise fail(names[1], "given (a total-weight bound) when size_unit='weight'", None)
     k = _infer_k(n_clusters, (sizes, size_min, size_max))
@@ -131,7 +132,7 @@ def resolve_weight_bounds(sample_weight: np.ndarray, *, n_clusters: int | None =
         lo = _weight_vector(sizes, "sizes", k, 0.0)
         total, wanted = math.fsum(sample_weight), math.fsum(lo)
         if abs(wanted - total) > 1e-12 * total:
-            raise InfeasibleError(f"sizes sum to {wanted:.12g} but the total weight is {total:.12g}")
+            raise InfeasibleError(f"{prefix}sizes sum to {wanted:.12g} but the total weight is {total:.12g}")
         bounds = WeightBounds(lo, lo.copy())
     else:
         total = math.fsum(sample_weight)
@@ -292,7 +293,7 @@ SIZE_UNITS = ("count", "weight")
 
 def weight_mode(n: int, sample_weight: Any, *, size_unit: Any, n_clusters: Any, sizes: Any,
                 size_min: Any, size_max: Any, has_links: bool,
-                names: tuple[str, str] = ("size_min", "size_max"),
+                prefix: str = "",
                 ) -> tuple[Sizes, np.ndarray | None, WeightBounds | None]:
     """Validate ``size_unit``; for ``"weight"`` return unconstrained count `Sizes` (0..n), the
     weights (n,) and the `WeightBounds`; for ``"count"`` return ``(None, None, None)``."""
@@ -304,7 +305,7 @@ def weight_mode(n: int, sample_weight: Any, *, size_unit: Any, n_clusters: Any, 
         raise fail("must_link", "empty with size_unit='weight' (links need count sizes)", "links")
     weight = as_weights(sample_weight, n)
     bounds = resolve_weight_bounds(weight, n_clusters=n_clusters, sizes=sizes,
-                                   size_min=size_min, size_max=size_max, names=names)
+                                   size_min=size_min, size_max=size_max, prefix=prefix)
     k = bounds.n_clusters
     return Sizes(np.zeros(k, np.int64), np.full(k, n, np.int64)), weight, bounds
 

@@ -98,30 +98,31 @@ def _check_counts(arr: np.ndarray, param: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _exact_counts(sizes: Any, n: int, k: int | None) -> np.ndarray:
+def _exact_counts(sizes: Any, n: int, k: int | None, prefix: str) -> np.ndarray:
     arr = _as_vector(sizes, "sizes", k)
     is_float = np.asarray(sizes).dtype.kind == "f"
     if is_float and (arr >= 0).all() and (arr <= 1).all() and abs(arr.sum() - 1.0) <= 1e-6:
         return largest_remainder(arr / arr.sum(), n)
     counts = _check_counts(arr, "sizes")
     if int(counts.sum()) != n:
-        raise InfeasibleError(f"sizes sum to {int(counts.sum())} but the data has {n} rows")
+        raise InfeasibleError(f"{prefix}sizes sum to {int(counts.sum())} but the data has {n} rows")
     return counts
 
 
-def _bounds(size_min: Any, size_max: Any, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _bounds(size_min: Any, size_max: Any, n: int, k: int, prefix: str
+            ) -> tuple[np.ndarray, np.ndarray]:
     lo = _check_counts(_as_vector(0 if size_min is None else size_min, "size_min", k), "size_min")
     hi = _check_counts(_as_vector(n if size_max is None else size_max, "size_max", k), "size_max")
     hi = np.minimum(hi, n)
     for j in range(k):
         if lo[j] > hi[j]:
-            raise InfeasibleError(f"size_min[{j}]={lo[j]} > size_max[{j}]={hi[j]}")
+            raise InfeasibleError(f"{prefix}size_min[{j}]={lo[j]} > {prefix}size_max[{j}]={hi[j]}")
     if int(hi.sum()) < n:
         raise InfeasibleError(
-            f"size_max sums to {int(hi.sum())} < {n} points: no assignment can place every point")
+            f"{prefix}size_max sums to {int(hi.sum())} < {n} points: no assignment can place every point")
     if int(lo.sum()) > n:
         raise InfeasibleError(
-            f"size_min sums to {int(lo.sum())} > {n} points: the minimum sizes cannot all be met")
+            f"{prefix}size_min sums to {int(lo.sum())} > {n} points: the minimum sizes cannot all be met")
     return lo, hi
 
 
@@ -135,7 +136,7 @@ def _infer_k(n_clusters: Any, *arrays: Any) -> int | None:
 
 
 def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
-                  size_min: Any = None, size_max: Any = None) -> Sizes:
+                  size_min: Any = None, size_max: Any = None, prefix: str = "") -> Sizes:
     """Validate and normalise every way of giving cluster sizes.
 
     Parameters
@@ -151,6 +152,9 @@ def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
         Per-cluster bounds (defaults 0 and ``n``). With neither sizes nor bounds the sizes are
         balanced: ``n // k`` or ``n // k + 1``. More clusters than points is only accepted
         with explicit bounds (which then allow empty clusters).
+    prefix : str, default ""
+        Put before the parameter names in infeasibility messages, e.g. ``"clusters."`` for a
+        spec path (``clusters.size_min[2]=5 > clusters.size_max[2]=4``).
 
     Returns
     -------
@@ -173,8 +177,8 @@ def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
     if k > n and size_min is None and size_max is None:
         raise InfeasibleError(f"n_clusters={k} exceeds the number of points ({n})")
     if sizes is not None:
-        return Sizes.from_counts(_exact_counts(sizes, n, k))
+        return Sizes.from_counts(_exact_counts(sizes, n, k, prefix))
     if size_min is None and size_max is None:
         return Sizes.from_counts(balanced_sizes(n, k))
-    lo, hi = _bounds(size_min, size_max, n, k)
+    lo, hi = _bounds(size_min, size_max, n, k, prefix)
     return Sizes(lo, hi)

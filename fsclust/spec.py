@@ -11,7 +11,6 @@ are relative to the spec file.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -399,11 +398,12 @@ def _sizes(clusters: dict[str, Any], n: int, weight: np.ndarray | None
         if by_weight:
             sizes, _, limits = weight_mode(n, weight, size_unit="weight", sizes=clusters["sizes"],
                                            has_links=False, **bounds,
-                                           names=("clusters.size_min", "clusters.size_max"))
+                                           prefix="clusters.")
             return sizes, limits
-        return resolve_sizes(n, sizes=_count_sizes(clusters["sizes"]), **bounds), None
+        return resolve_sizes(n, sizes=_count_sizes(clusters["sizes"]), **bounds,
+                             prefix="clusters."), None
     except FsclustError as exc:
-        raise _At(f"clusters.{where}", type(exc)(_SIZE_NAMES.sub(r"clusters.\1", str(exc)))) from None
+        raise _At(f"clusters.{where}", exc) from None
 
 
 def _check_size_keys(clusters: dict[str, Any], by_weight: bool, *, has_weights: bool) -> None:
@@ -418,12 +418,6 @@ def _check_size_keys(clusters: dict[str, Any], by_weight: bool, *, has_weights: 
     if clusters["k"] is None and not any(isinstance(clusters[key], list) for key in keys):
         raise s.Invalid("clusters.k", "given when no list (sizes, or per-cluster size_min / "
                         "size_max) fixes the number of clusters", None)
-
-
-# The library's messages name its parameters bare ("size_min[2]=5 > size_max[2]=4"); the spec
-# names them by their path ("clusters.size_min[2]=5 > clusters.size_max[2]=4", "clusters.size_max
-# sums to 9 < 10 points"). Quoted names ("The 'size_max' parameter ...") are left as they are.
-_SIZE_NAMES = re.compile(r"(?<![\w.'])(sizes|size_min|size_max)(?=\[| sums? )")
 
 
 def _count_sizes(sizes: list[int | float] | None) -> Any:
