@@ -1,7 +1,7 @@
 """numba kernel of the price certificate (`fsclust.assign.certificate.certify_prices`); private.
 
-One parallel pass over the (n, k) cost matrix replaces the blocked numpy reference
-(`certificate.price_violation`), which builds an (m, k) temporary per block of rows.
+One parallel pass over the (n, k) cost matrix, without (m, k) temporaries; the tests compare it
+with a blocked numpy reference (``tests/oracle.py``).
 """
 
 from __future__ import annotations

@@ -19,9 +19,8 @@ from ..errors import CertificateError
 from ..sizes import Sizes
 
 __all__ = ["bound_violation", "certify_prices", "cluster_graph", "find_negative_cycle", "is_optimal",
-           "polish", "price_violation", "tolerance"]
+           "polish", "tolerance"]
 
-_PRICE_BLOCK_BYTES = 4 * 1024**2
 
 
 def tolerance(cost: np.ndarray) -> float:
@@ -150,41 +149,6 @@ def polish(cost: np.ndarray, labels: np.ndarray, sizes: Sizes, *, max_rounds: in
     raise CertificateError(f"polish did not reach an optimal assignment in {limit} cycle cancellations")
 
 
-def price_violation(cost: np.ndarray, labels: np.ndarray, prices: np.ndarray, sizes: Sizes
-                    ) -> tuple[float, float]:
-    r"""How far ``prices`` are from proving ``labels`` optimal, in one blocked O(nk) pass.
-
-    ``labels`` is optimal when every point sits at an argmin of ``cost[i] - prices`` and, with
-    bounds, some dummy price :math:`u_D` has :math:`u_j \le u_D` where ``count_j > lo_j`` and
-    :math:`u_j \ge u_D` where ``count_j < hi_j`` (LP complementary slackness).
-
-    Parameters
-    ----------
-    cost : ndarray of shape (n, k)
-    labels : ndarray of shape (n,)
-    prices : ndarray of shape (k,)
-    sizes : Sizes
-
-    Returns
-    -------
-    violation : float
-        Largest excess of a point's reduced cost over its row minimum, or of the bound
-        conditions (<= 0 up to round-off for a proof of optimality).
-    scale : float
-        ``max |cost|``, the magnitude tolerances are relative to.
-    """
-    n, k = cost.shape
-    step = max(1, _PRICE_BLOCK_BYTES // (8 * k))
-    worst, scale = 0.0, 0.0
-    for start in range(0, n, step):
-        block = cost[start:start + step]
-        reduced = block - prices
-        own = reduced[np.arange(block.shape[0]), labels[start:start + step]]
-        worst = max(worst, float((own - reduced.min(axis=1)).max()))
-        scale = max(scale, abs(float(block.max())), abs(float(block.min())))
-    return max(worst, bound_violation(np.bincount(labels, minlength=k), prices, sizes)), scale
-
-
 def bound_violation(counts: np.ndarray, prices: np.ndarray, sizes: Sizes) -> float:
     """How far ``prices`` are from admitting a dummy price for the size bounds (0 when they do).
 
@@ -207,10 +171,13 @@ def bound_violation(counts: np.ndarray, prices: np.ndarray, sizes: Sizes) -> flo
 
 
 def certify_prices(cost: np.ndarray, labels: np.ndarray, prices: np.ndarray, sizes: Sizes) -> None:
-    """Raise `CertificateError` unless ``labels`` honour ``sizes`` and ``prices`` prove them optimal.
+    r"""Raise `CertificateError` unless ``labels`` honour ``sizes`` and ``prices`` prove them optimal.
 
-    The parameters (``cost`` (n, k), ``labels`` (n,), ``prices`` (k,), ``sizes``) are those of
-    `price_violation`, which this computes the same way in one parallel numba pass.
+    ``labels`` is optimal when every point sits at an argmin of ``cost[i] - prices`` and, with
+    bounds, some dummy price :math:`u_D` has :math:`u_j \le u_D` where ``count_j > lo_j`` and
+    :math:`u_j \ge u_D` where ``count_j < hi_j`` (LP complementary slackness). One parallel
+    numba pass over ``cost`` (n, k) checks the first condition, `bound_violation` the second;
+    ``labels`` is (n,), ``prices`` (k,).
 
     Raises
     ------
