@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import ValidationError
 
-__all__ = ["PointTable", "read_matrix", "read_points", "read_table"]
+__all__ = ["PointTable", "column_index", "read_matrix", "read_points", "read_table"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +90,8 @@ def _unique(names: list[str], path: Path, what: str) -> list[str]:
     return names
 
 
-def _column_index(header: list[str], key: str | int, path: Path, param: str) -> int:
+def column_index(header: list[str], key: str | int, path: Path, param: str) -> int:
+    """Index of column ``key`` (a name or an index) in ``header``; errors name ``param`` and ``path``."""
     if isinstance(key, int):
         if not 0 <= key < len(header):
             raise ValidationError(f"{param}: column index must be in [0, {len(header)}), got {key} "
@@ -130,9 +131,9 @@ def read_points(path: Path, *, columns: list[str | int] | None = None,
         return _points_from_array(_load_npy(path), path, columns, name_column)
     header, rows = read_table(path, delimiter)
     _unique(header, path, "column names")
-    name_at = None if name_column is None else _column_index(header, name_column, path, "data.name_column")
+    name_at = None if name_column is None else column_index(header, name_column, path, "data.name_column")
     keys = columns if columns is not None else [i for i in range(len(header)) if i != name_at]
-    picked = [_column_index(header, key, path, "data.columns") for key in keys]
+    picked = [column_index(header, key, path, "data.columns") for key in keys]
     if not picked:
         raise ValidationError(f"{path}: no feature columns left to cluster")
     values = np.array([[_number(cells[j], path, line, header[j]) for j in picked]
@@ -168,7 +169,7 @@ def _points_from_array(arr: np.ndarray, path: Path, columns: list[str | int] | N
         if not isinstance(key, int):
             raise ValidationError(f"data.columns: {path} is a .npy array: give column indices, "
                                   f"got {key!r}")
-    picked = [_column_index(header, key, path, "data.columns") for key in columns or range(len(header))]
+    picked = [column_index(header, key, path, "data.columns") for key in columns or range(len(header))]
     return PointTable(arr[:, picked], [str(i) for i in range(arr.shape[0])],
                       [header[j] for j in picked])
 

@@ -20,7 +20,7 @@ import numpy as np
 from . import _schema as s
 from .capacity import CAPACITY_METHODS, SIZE_UNITS, WeightBounds, weight_mode
 from .constraints import Links, check_feasible, make_links, override_distances
-from .data_io import PointTable, _column_index, read_matrix, read_points, read_table
+from .data_io import PointTable, column_index, read_matrix, read_points, read_table
 from .errors import FsclustError, InfeasibleError, SpecError
 from .init import INITS
 from .mds import MDSResult, classical_mds, pairwise_distances
@@ -344,11 +344,11 @@ def _read_points(file: Path, data: dict[str, Any]) -> tuple[PointTable, np.ndarr
         return read_points(file, columns=data["columns"], **options), None
     header = (read_points(file).columns if file.suffix.lower() == ".npy"
               else read_table(file, data["delimiter"])[0])
-    at = _column_index(header, data["weight_column"], file, "data.weight_column")
+    at = column_index(header, data["weight_column"], file, "data.weight_column")
     columns = data["columns"]
     if columns is None:
         skip = {at} if data["name_column"] is None else {
-            at, _column_index(header, data["name_column"], file, "data.name_column")}
+            at, column_index(header, data["name_column"], file, "data.name_column")}
         columns = [j for j in range(len(header)) if j not in skip]
         if not columns:
             raise s.Invalid("data.weight_column", "a column other than the only feature column",
