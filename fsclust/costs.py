@@ -10,7 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["CostModel", "SquaredEuclidean", "row_norms_sq", "squared_distances"]
+__all__ = ["CostModel", "PointCosts", "SquaredEuclidean", "row_norms_sq", "squared_distances"]
 
 _BLOCK_BYTES = 64 * 1024**2
 
@@ -81,6 +81,54 @@ def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):
     return squared_distances_serial if small else squared_distances_direct
 
 
+ON_DEMAND_MAX_D = _DIRECT_MAX_D
+
+
+class PointCosts:
+    """Squared Euclidean costs ``C[i, j] = w_i * |x_i - c_j|^2`` that are never stored.
+
+    Backends with the ``on_demand`` capability (the ``dual`` solver) evaluate entries where they
+    need them, in blocks that stay in cache, so an assignment step needs O(n + k) memory instead
+    of an (n, k) matrix, and no pass that writes one. Every entry equals the corresponding entry
+    of `dense` bit for bit (same operation order). Meant for few dimensions (``d <= 4``), where
+    computing an entry costs less than reading it from memory.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    centers : ndarray of shape (k, d)
+    sample_weight : ndarray of shape (n,), optional
+    XT : ndarray of shape (d, n), optional
+        ``X.T`` as a C-ordered array, when the caller keeps one.
+    """
+
+    def __init__(self, X: np.ndarray, centers: np.ndarray, sample_weight: np.ndarray | None = None,
+                 *, XT: np.ndarray | None = None) -> None:
+        self.X = X
+        self.centers = np.ascontiguousarray(centers, dtype=np.float64)
+        self.sample_weight = sample_weight
+        self.XT = np.ascontiguousarray(X.T, dtype=np.float64) if XT is None else XT
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n, k)``."""
+        return self.X.shape[0], self.centers.shape[0]
+
+    def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(XT (d, n), CT (d, k), w (n,) or (0,))``: the form the numba kernels take."""
+        w = np.empty(0) if self.sample_weight is None else np.asarray(self.sample_weight, np.float64)
+        return self.XT, np.ascontiguousarray(self.centers.T), w
+
+    def take(self, rows: np.ndarray) -> PointCosts:
+        """The costs of the points ``rows`` (m,) only."""
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        return PointCosts(self.X[rows], self.centers, w, XT=np.ascontiguousarray(self.XT[:, rows]))
+
+    def dense(self) -> np.ndarray:
+        """The (n, k) matrix (what a backend without the ``on_demand`` capability gets)."""
+        return SquaredEuclidean(self.sample_weight).matrix(self.X, self.centers)
+
+
 class CostModel(Protocol):
     """The cost of assigning data rows to centers, and the objective of a labelling."""
 
@@ -113,6 +161,8 @@ class SquaredEuclidean:
         self._local = threading.local()
         self._x_sq: np.ndarray | None = None
         self._x_id: int | None = None
+        self._xt: np.ndarray | None = None
+        self._xt_id: int | None = None
 
     def _norms(self, X: np.ndarray) -> np.ndarray:
         if self._x_id != id(X) or self._x_sq is None or self._x_sq.shape[0] != X.shape[0]:
@@ -136,6 +186,12 @@ class SquaredEuclidean:
 
     def matrix(self, X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         return self._costs(X, centers, self._buffer((X.shape[0], centers.shape[0])))
+
+    def on_demand(self, X: np.ndarray, centers: np.ndarray) -> PointCosts:
+        """The same costs as `matrix`, as a `PointCosts` that is evaluated where it is needed."""
+        if self._xt_id != id(X) or self._xt is None or self._xt.shape[1] != X.shape[0]:
+            self._xt, self._xt_id = np.ascontiguousarray(X.T, dtype=np.float64), id(X)
+        return PointCosts(X, centers, self.sample_weight, XT=self._xt)
 
     def objective(self, X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
         return float(self._costs(X, centers, None)[np.arange(X.shape[0]), labels].sum())

@@ -11,7 +11,7 @@ from ._validation import as_int, as_rng, fail
 from .assign import DEFAULT_SOLVER, AssignmentSolver, get_solver, run_solver
 from .assign.cpsat import ConstrainedSolver
 from .capacity import CapacityMethod, capacity_method
-from .costs import SquaredEuclidean
+from .costs import ON_DEMAND_MAX_D, SquaredEuclidean
 from .engine import AssignFunction, Parts, Run, run_restarts
 from .init import resolve_init
 from .localsearch import check_local_search, make_refine
@@ -23,13 +23,19 @@ __all__ = ["assignment_step", "kmeans_parts", "resolve_backend", "result_from_ru
 
 
 def kmeans_parts(problem: Problem, solver: AssignmentSolver | CapacityMethod, init: Any) -> Parts:
-    """Engine parts for (weighted) fixed-size k-means on a validated `Problem`."""
+    """Engine parts for (weighted) fixed-size k-means on a validated `Problem`.
+
+    A backend with the ``on_demand`` capability gets `PointCosts` (no (n, k) matrix) when
+    ``d <= 4``; every other backend gets the matrix.
+    """
     weight = problem.sample_weight
     model = SquaredEuclidean(weight, reuse_buffer=True)     # the engine drops every matrix
     sizes = problem.sizes
+    on_demand = (not isinstance(solver, CapacityMethod) and solver.capabilities.on_demand
+                 and problem.X.shape[1] <= ON_DEMAND_MAX_D)
 
     return Parts(
-        cost=model.matrix,
+        cost=model.on_demand if on_demand else model.matrix,
         update=lambda X, labels, centers: mean_update(X, labels, centers, weight),
         init=resolve_init(init, problem.n_clusters, problem.X.shape[1], weight, sizes),
         assign=assignment_step(problem, solver),

@@ -197,8 +197,9 @@ def test_numba_certificate_agrees_with_numpy_reference(kind: str) -> None:
     for lab in labels:
         for prices in (best.prices, rng.normal(size=7)):
             ref, ref_scale = price_violation(cost, lab, prices, sizes)
-            gap, scale = reduced_cost_gap(cost, lab, prices)
+            gap, scale, total = reduced_cost_gap(cost, lab, prices)
             assert gap == ref and scale == ref_scale
+            assert total == pytest.approx(cost[np.arange(203), lab].sum(), rel=1e-12, abs=1e-300)
     if kind != "constant":                     # the suboptimal swap fails the certificate
         with pytest.raises(CertificateError, match="do not prove optimality"):
             certify_prices(cost, labels[-1], best.prices, sizes)

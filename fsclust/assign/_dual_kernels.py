@@ -1,5 +1,8 @@
 """numba kernels of the k-node dual solver (`fsclust.assign.dual`); private.
 
+The cost ``C`` is a dense (n, k) matrix or an on-demand view (`._cost_access`); the kernels
+read it only through ``row_keys`` and ``n_cols``, so one source compiles for both.
+
 State shared by the kernels (``k`` clusters, ``K = k`` or ``k + 1`` nodes with the dummy node
 ``D = k`` for size bounds, ``T`` candidates per list):
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
+from ._cost_access import BLOCK, block_column, load_block, n_cols, row_keys
 
 _INF = np.inf
 
@@ -99,18 +104,18 @@ def fill_all(C, a, u, rho, rows, keys, idx, count, tau, filled):
     least ``rho`` above its own (every point outside ``rows``) need not be listed for the
     invariant to hold. ``rho = inf`` with all rows lists the ``T`` best members of every pair.
     """
-    k = C.shape[1]
+    k = n_cols(C)
     count[:, :] = 0
     for p in range(k):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
+    row = np.empty(k)
     for i in rows:
         p = a[i]
-        cp = C[i, p]
+        row_keys(C, i, p, row)
         for v in range(k):
-            key = C[i, v] - cp
-            if key < tau[p, v]:
-                _push(keys, idx, count, tau, p, v, key, i)
+            if row[v] < tau[p, v]:
+                _push(keys, idx, count, tau, p, v, row[v], i)
     for p in range(k):
         _sort_row(keys, idx, count, p)
     filled[:] = True
@@ -119,16 +124,16 @@ def fill_all(C, a, u, rho, rows, keys, idx, count, tau, filled):
 @nb.njit(cache=True)
 def _fill_row(C, keys, idx, count, tau, filled, head, nxt, p):
     """Build every list of row ``p`` from the members of ``p`` (one scan of their rows)."""
-    k = C.shape[1]
+    k = n_cols(C)
     count[p, :] = 0
     tau[p, :] = _INF
+    row = np.empty(k)
     i = head[p]
     while i >= 0:
-        cp = C[i, p]
+        row_keys(C, i, p, row)
         for v in range(k):
-            key = C[i, v] - cp
-            if key < tau[p, v]:
-                _push(keys, idx, count, tau, p, v, key, i)
+            if row[v] < tau[p, v]:
+                _push(keys, idx, count, tau, p, v, row[v], i)
         i = nxt[i]
     _sort_row(keys, idx, count, p)
     filled[p] = True
@@ -173,7 +178,7 @@ def _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, i, p, v):
 
     ``W`` (k, k) caches list fronts (NaN: recompute); entries whose front was ``i`` go stale.
     """
-    k = C.shape[1]
+    k = n_cols(C)
     for m in range(k):
         if count[p, m] > 0 and idx[p, m, 0] == i:
             W[p, m] = np.nan
@@ -191,9 +196,10 @@ def _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, i, p, v):
     head[v] = i
     if not filled[v]:
         return
-    cl = C[i, v]
+    row = np.empty(k)
+    row_keys(C, i, v, row)
     for m in range(k):
-        key = C[i, m] - cl
+        key = row[m]
         if key < tau[v, m]:
             _insert(keys, idx, count, tau, v, m, key, i)
             if idx[v, m, 0] == i:
@@ -259,6 +265,39 @@ def argmin_rows(C, u, a, regret):
     return big.max()
 
 
+@nb.njit(cache=True, parallel=True)
+def argmin_points(view, u, a, regret):
+    """`argmin_rows` for an on-demand cost ``view = (XT, CT, w)``, block by block: the same
+    labels (first index on ties), regrets and ``max |C|``, without an (n, k) matrix."""
+    XT, CT, w = view
+    d, n = XT.shape
+    k = CT.shape[1]
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    tops = np.zeros(n_blocks)
+    for blk in nb.prange(n_blocks):
+        lo = blk * BLOCK
+        m = min(n, lo + BLOCK) - lo
+        xb, wb, col = np.empty((d, BLOCK)), np.empty(BLOCK), np.empty(BLOCK)
+        best, second = np.full(BLOCK, _INF), np.full(BLOCK, _INF)
+        arg, top = np.zeros(BLOCK, np.int64), np.zeros(BLOCK)
+        load_block(XT, w, lo, m, xb, wb)
+        for j in range(k):
+            block_column(xb, wb, w.shape[0] > 0, CT, j, col)
+            uj = u[j]
+            for t in range(BLOCK):
+                b = best[t]
+                v = col[t] - uj
+                second[t] = min(second[t], max(b, v))
+                arg[t] = j if v < b else arg[t]
+                best[t] = min(b, v)
+                top[t] = max(top[t], col[t])
+        for t in range(m):
+            a[lo + t] = arg[t]
+            regret[lo + t] = second[t] - best[t]
+        tops[blk] = top[:m].max()
+    return tops.max()
+
+
 @nb.njit(cache=True)
 def link_members(a, k, head, nxt, prv):
     """Members of every cluster as doubly linked lists (ascending point order); returns counts."""
@@ -296,10 +335,16 @@ def initial_excess(cnt, u, lo, cap, f, has_dummy):
 
 @nb.njit(cache=True, inline="always")
 def _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, p, v):
-    """`_front` through the cache ``W`` of exact arc keys (filled when the answer is exact)."""
+    """`_front` through the cache ``W`` of exact arc keys (filled when the answer is exact).
+
+    An empty list of a built row answers with its bound ``tau`` at once: on a large k most
+    pairs of clusters are far apart and have no boundary points, and this is the common case.
+    """
     w = W[p, v]
     if not np.isnan(w):
         return w, True
+    if filled[p] and count[p, v] == 0:
+        return tau[p, v], tau[p, v] == _INF
     w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
     if exact:
         W[p, v] = w
@@ -309,7 +354,7 @@ def _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, p, v):
 @nb.njit(cache=True, inline="always")
 def _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
-    k = C.shape[1]
+    k = n_cols(C)
     if p < k and v < k:
         w = W[p, v]
         if np.isnan(w):
@@ -324,7 +369,7 @@ def _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v):
 @nb.njit(cache=True)
 def _through(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, s, v):
     """``(distance to v via the settled node s, exact)``; not exact: a lower bound."""
-    k = C.shape[1]
+    k = n_cols(C)
     if s < k and v < k:
         w, exact = _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, s, v)
         return max(dist[s] + u[s] + w - u[v], dist[s]), exact
@@ -364,7 +409,7 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
     marks such tentative distances) and made exact before their head is settled.
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
-    k = C.shape[1]
+    k = n_cols(C)
     K = e.shape[0]
     sinks = 0
     for j in range(K):
@@ -423,7 +468,7 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
 @nb.njit(cache=True)
 def _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, pred, t, tol, trust):
     """Units to send along the tree path to sink ``t`` (0 when it is no longer tight)."""
-    k = C.shape[1]
+    k = n_cols(C)
     amount = -e[t]
     v = t
     while pred[v] >= 0:
@@ -444,7 +489,7 @@ def _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt
 @nb.njit(cache=True)
 def _send(C, a, e, f, keys, idx, count, tau, filled, W, head, nxt, prv, pred, t, amount):
     """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
-    k = C.shape[1]
+    k = n_cols(C)
     v = t
     while pred[v] >= 0:
         p = pred[v]
@@ -466,7 +511,7 @@ def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, rho, r
     Returns ``(rounds, moves)``; ``rounds = -1`` if ``max_rounds`` was exceeded, ``-2`` if an
     under-full node became unreachable (infeasible sizes).
     """
-    k = C.shape[1]
+    k = n_cols(C)
     K = e.shape[0]
     keys = np.empty((k, k, n_cand))
     idx = np.empty((k, k, n_cand), np.int64)

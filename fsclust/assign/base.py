@@ -25,11 +25,15 @@ class Capabilities:
         Solves ``size_min_j <= count_j <= size_max_j``.
     warm_start : bool
         Accepts the previous solve's cluster prices to start from.
+    on_demand : bool
+        Accepts `fsclust.costs.PointCosts` (costs evaluated where needed, no (n, k) matrix);
+        other backends get ``PointCosts.dense()``.
     """
 
     exact_sizes: bool = True
     bounds: bool = False
     warm_start: bool = False
+    on_demand: bool = False
 
     def describe(self) -> str:
         parts = [name.replace("_", " ") for name in ("exact_sizes", "bounds", "warm_start")
@@ -46,7 +50,8 @@ class Assignment:
     labels : ndarray of shape (n,), int64
         Cluster index of every point.
     cost : float
-        ``sum_i cost[i, labels[i]]``, recomputed in float64 from the input costs.
+        ``sum_i cost[i, labels[i]]``, recomputed in float64 from the input costs (numpy's sum
+        for a matrix; for `fsclust.costs.PointCosts`, the certificate pass's fixed-order sum).
     counts : ndarray of shape (k,), int64
         Points per cluster.
     solver : str

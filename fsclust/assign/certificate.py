@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..costs import PointCosts
 from ..errors import CertificateError
 from ..sizes import Sizes
 
@@ -170,14 +171,20 @@ def bound_violation(counts: np.ndarray, prices: np.ndarray, sizes: Sizes) -> flo
     return max(0.0, float(above.max() - below.min())) if above.size and below.size else 0.0
 
 
-def certify_prices(cost: np.ndarray, labels: np.ndarray, prices: np.ndarray, sizes: Sizes) -> None:
+def certify_prices(cost: np.ndarray | PointCosts, labels: np.ndarray, prices: np.ndarray,
+                   sizes: Sizes) -> float:
     r"""Raise `CertificateError` unless ``labels`` honour ``sizes`` and ``prices`` prove them optimal.
 
     ``labels`` is optimal when every point sits at an argmin of ``cost[i] - prices`` and, with
     bounds, some dummy price :math:`u_D` has :math:`u_j \le u_D` where ``count_j > lo_j`` and
     :math:`u_j \ge u_D` where ``count_j < hi_j`` (LP complementary slackness). One parallel
-    numba pass over ``cost`` (n, k) checks the first condition, `bound_violation` the second;
-    ``labels`` is (n,), ``prices`` (k,).
+    numba pass over ``cost`` (n, k) (a matrix, or `PointCosts` evaluated block by block) checks
+    the first condition, `bound_violation` the second; ``labels`` is (n,), ``prices`` (k,).
+
+    Returns
+    -------
+    float
+        ``sum_i cost[i, labels[i]]``, summed in the same pass (in a fixed order).
 
     Raises
     ------
@@ -190,13 +197,16 @@ def certify_prices(cost: np.ndarray, labels: np.ndarray, prices: np.ndarray, siz
         raise CertificateError(f"counts {counts.tolist()} are outside the required sizes")
     if not np.isfinite(prices).all():
         raise CertificateError("the certificate prices are not all finite")
-    from ._certificate_kernels import reduced_cost_gap
+    from ._certificate_kernels import reduced_cost_gap, reduced_cost_gap_points
 
-    gap, scale = reduced_cost_gap(np.ascontiguousarray(cost, dtype=np.float64),
-                                  np.asarray(labels, dtype=np.int64),
-                                  np.asarray(prices, dtype=np.float64))
+    args = (np.asarray(labels, dtype=np.int64), np.asarray(prices, dtype=np.float64))
+    if isinstance(cost, PointCosts):
+        gap, scale, total = reduced_cost_gap_points(cost.view(), *args)
+    else:
+        gap, scale, total = reduced_cost_gap(np.ascontiguousarray(cost, dtype=np.float64), *args)
     violation = max(gap, bound_violation(counts, prices, sizes))
     if violation > 1e-11 * max(scale, 1e-300):
         raise CertificateError(
             f"the prices do not prove optimality: a reduced cost exceeds its row minimum by "
             f"{violation:.3g} (tolerance {1e-11 * scale:.3g})")
+    return float(total)

@@ -14,7 +14,9 @@ absorbs ``n - sum(size_min)`` points (zero-cost arcs ``j -> D`` up to ``size_max
 Prices come from a random subsample solved recursively (multiscale cold start), or from the
 caller's ``warm_start`` (the previous k-means iteration's prices; dropped when more than 2 % of
 the points would have to move). Every solve ends with the O(nk) price certificate
-(`certificate.certify_prices`); a failure raises `CertificateError`. Costs stay float64.
+(`certificate.certify_prices`, which also sums the assigned costs); a failure raises
+`CertificateError`. Costs stay float64: a dense (n, k) matrix, or `fsclust.costs.PointCosts`
+evaluated on demand (capability ``on_demand``), which needs no (n, k) memory at all.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 import numpy as np
 
 from .._validation import fail
+from ..costs import PointCosts
 from ..errors import InfeasibleError, SolverError
 from ..sizes import Sizes, largest_remainder
 from .base import Assignment, Capabilities, assignment_from_labels
@@ -67,31 +70,34 @@ def _subsample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
 
 
 class _Kernel:
-    """One call of the numba kernels on a C-contiguous cost matrix."""
+    """One call of the numba kernels on a C-contiguous cost matrix or a `PointCosts` view."""
 
-    def __init__(self, cost: np.ndarray, sizes: Sizes) -> None:
+    def __init__(self, cost: np.ndarray | PointCosts, sizes: Sizes) -> None:
         from . import _dual_kernels
 
         self.k = _dual_kernels
-        self.cost = cost
+        on_demand = isinstance(cost, PointCosts)
+        self.cost = cost.view() if on_demand else cost
+        self.argmin = _dual_kernels.argmin_points if on_demand else _dual_kernels.argmin_rows
+        n, k = cost.shape
         self.lo, self.cap = sizes.lo, sizes.hi - sizes.lo
         self.dummy = not sizes.exact
-        n = cost.shape[0]
+        self.shape = n, k
         self.labels = np.empty(n, np.int64)
         self.regret = np.empty(n)
-        self.links = (np.empty(cost.shape[1], np.int64), np.empty(n, np.int64), np.empty(n, np.int64))
-        self.f = np.zeros(cost.shape[1], np.int64)
+        self.links = (np.empty(k, np.int64), np.empty(n, np.int64), np.empty(n, np.int64))
+        self.f = np.zeros(k, np.int64)
 
     def start(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Argmin labels under ``prices`` (K,); returns (prices copy, excess (K,))."""
         u = prices.copy()
-        self.scale = self.k.argmin_rows(self.cost, u, self.labels, self.regret)
-        counts = self.k.link_members(self.labels, self.cost.shape[1], *self.links)
+        self.scale = self.argmin(self.cost, u, self.labels, self.regret)
+        counts = self.k.link_members(self.labels, self.shape[1], *self.links)
         return u, self.k.initial_excess(counts, u, self.lo, self.cap, self.f, self.dummy)
 
     def finish(self, u: np.ndarray, excess: np.ndarray) -> dict[str, int]:
         """Successive shortest paths to zero excess; updates labels and ``u`` in place."""
-        n, k = self.cost.shape
+        n, k = self.shape
         total = int(excess[excess > 0].sum())
         if total == 0:
             return {"rounds": 0, "moves": 0}
@@ -117,7 +123,7 @@ def _cluster_prices(u: np.ndarray, k: int) -> np.ndarray:
     return u[:k] - (u[k] if u.shape[0] > k else u.mean())
 
 
-def _cold_prices(cost: np.ndarray, sizes: Sizes, rng: np.random.Generator) -> np.ndarray:
+def _cold_prices(cost: np.ndarray | PointCosts, sizes: Sizes, rng: np.random.Generator) -> np.ndarray:
     """Node prices from the optimum of a random ``n / 8`` subsample, solved recursively."""
     n, k = cost.shape
     dummy = not sizes.exact
@@ -125,7 +131,8 @@ def _cold_prices(cost: np.ndarray, sizes: Sizes, rng: np.random.Generator) -> np
     if m < max(512, 4 * k):
         return np.zeros(k + dummy)
     rows = np.sort(rng.choice(n, size=m, replace=False))
-    sub, sub_sizes = cost[rows], _subsample_sizes(sizes, n, m)
+    sub = cost.take(rows) if isinstance(cost, PointCosts) else cost[rows]
+    sub_sizes = _subsample_sizes(sizes, n, m)
     kernel = _Kernel(sub, sub_sizes)
     u, excess = kernel.start(_cold_prices(sub, sub_sizes, rng))
     kernel.finish(u, excess)
@@ -144,7 +151,7 @@ class DualSolver:
 
     name = "dual"
     library = "numba"
-    capabilities = Capabilities(exact_sizes=True, bounds=True, warm_start=True)
+    capabilities = Capabilities(exact_sizes=True, bounds=True, warm_start=True, on_demand=True)
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("numba") is not None
@@ -153,11 +160,12 @@ class DualSolver:
         """Preferred by ``solver="auto"`` once the problem has ``n * k >= 200_000`` cells."""
         return n * sizes.n_clusters >= _AUTO_MIN_CELLS
 
-    def solve(self, cost: np.ndarray, sizes: Sizes, *,
+    def solve(self, cost: np.ndarray | PointCosts, sizes: Sizes, *,
               warm_start: np.ndarray | None = None) -> Assignment:
         """Optimal assignment with prices; see the module docstring. Assumes validated input."""
         begin = time.perf_counter()
-        cost = np.ascontiguousarray(cost, dtype=np.float64)
+        if not isinstance(cost, PointCosts):
+            cost = np.ascontiguousarray(cost, dtype=np.float64)
         n, k = cost.shape
         kernel = _Kernel(cost, sizes)
         used_warm = warm_start is not None
@@ -168,7 +176,9 @@ class DualSolver:
             u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED)))
         stats = kernel.finish(u, excess)
         prices = _cluster_prices(u, k)
-        certify_prices(cost, kernel.labels, prices, sizes)
-        return assignment_from_labels(cost, kernel.labels, self.name, prices=prices,
-                                      warm_started=used_warm, seconds=time.perf_counter() - begin,
-                                      **stats)
+        total = certify_prices(cost, kernel.labels, prices, sizes)
+        info = {"warm_started": used_warm, "seconds": time.perf_counter() - begin, **stats}
+        if isinstance(cost, np.ndarray):     # the numpy sum, bit for bit as every other backend
+            return assignment_from_labels(cost, kernel.labels, self.name, prices=prices, **info)
+        counts = np.bincount(kernel.labels, minlength=k).astype(np.int64)
+        return Assignment(kernel.labels, total, counts, self.name, "OPTIMAL", prices, info)
