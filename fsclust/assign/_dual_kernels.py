@@ -412,22 +412,26 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
     k = n_cols(C)
     K = e.shape[0]
     sinks = 0
+    rem = np.empty(K, np.int64)           # unsettled nodes (settling swaps one out)
     for j in range(K):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
         done[j] = False
         bound[j] = False
+        rem[j] = j
         if e[j] < 0:
             sinks += 1
+    n_rem = K
     settled = 0
     top = 0.0
     while sinks > 0:
         p = -1
+        at = -1
         best = _INF
-        for j in range(K):
-            if not done[j] and dist[j] < best:
-                best = dist[j]
-                p = j
+        for r in range(n_rem):            # the smallest tentative distance, lowest node on ties
+            j = rem[r]
+            if dist[j] < best or (dist[j] == best and j < p):
+                best, p, at = dist[j], j, r
         if p < 0:
             break
         if bound[p]:
@@ -435,6 +439,8 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
                      order, settled, p)
             bound[p] = False
             continue
+        n_rem -= 1
+        rem[at] = rem[n_rem]
         done[p] = True
         order[settled] = p
         settled += 1
@@ -443,47 +449,59 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
             sinks -= 1
             if sinks == 0:
                 break
-        if p < k:
-            base = best + u[p]
-            for v in range(k):
-                if done[v] or v == p:
-                    continue
+        for r in range(n_rem):
+            v = rem[r]
+            if p < k and v < k:
                 w, exact = _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, p, v)
-                nd = max(base + w - u[v], best)
-                if nd < dist[v]:
-                    dist[v] = nd
-                    pred[v] = p
-                    bound[v] = not exact
-        for v in range(K):
-            if not done[v] and (p == k or v == k) and v != p:
+                nd = max(best + u[p] + w - u[v], best)
+                lower = not exact
+            elif p == k or v == k:
                 rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v)
                 nd = best + max(rw, 0.0)
-                if nd < dist[v]:
-                    dist[v] = nd
-                    pred[v] = p
-                    bound[v] = False
+                lower = False
+            else:
+                continue
+            if nd < dist[v]:
+                dist[v] = nd
+                pred[v] = p
+                bound[v] = lower
     return settled, top
 
 
 @nb.njit(cache=True)
-def _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, pred, t, tol, trust):
-    """Units to send along the tree path to sink ``t`` (0 when it is no longer tight)."""
+def _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, pred, t, tol, trust,
+                 memo, stack):
+    """Units to send along the tree path to sink ``t`` (0 when it is no longer tight).
+
+    ``memo[v]`` (-1: unknown) caches how many units the tree path to ``v`` can carry, so sinks
+    that share a path prefix walk it once; the caller resets it after every send.
+    """
     k = n_cols(C)
-    amount = -e[t]
+    depth = 0
     v = t
-    while pred[v] >= 0:
-        p = pred[v]
-        rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v)
-        if rw == _INF or (rw > tol and not trust):
-            return 0
-        if p < k and v < k:
-            amount = min(amount, 1)
-        elif v == k:
-            amount = min(amount, cap[p] - f[p])
-        else:
-            amount = min(amount, f[v])
-        v = p
-    return min(amount, e[v]) if e[v] > 0 else 0
+    while memo[v] < 0 and pred[v] >= 0:
+        stack[depth] = v
+        depth += 1
+        v = pred[v]
+    if memo[v] < 0:                       # the root: an over-full node
+        memo[v] = max(e[v], 0)
+    amount = memo[v]
+    while depth > 0:
+        depth -= 1
+        w = stack[depth]
+        p = pred[w]
+        if amount > 0:
+            rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, w)
+            if rw == _INF or (rw > tol and not trust):
+                amount = 0
+            elif p < k and w < k:
+                amount = min(amount, 1)
+            elif w == k:
+                amount = min(amount, cap[p] - f[p])
+            else:
+                amount = min(amount, f[w])
+        memo[w] = amount
+    return min(amount, -e[t])
 
 
 @nb.njit(cache=True)
@@ -525,6 +543,8 @@ def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, rho, r
     done = np.empty(K, np.bool_)
     bound = np.empty(K, np.bool_)
     order = np.empty(K, np.int64)
+    memo = np.empty(K, np.int64)
+    stack = np.empty(K, np.int64)
     rounds = 0
     moves = 0
     while (e > 0).any():
@@ -536,15 +556,17 @@ def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, rho, r
         for j in range(K):
             u[j] += dist[j] if done[j] else top
         trust = True
+        memo[:] = -1
         for q in range(settled):
             t = order[q]
             while e[t] < 0:
                 amount = _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt,
-                                      pred, t, tol, trust)
+                                      pred, t, tol, trust, memo, stack)
                 if amount <= 0:
                     break
                 trust = False
                 _send(C, a, e, f, keys, idx, count, tau, filled, W, head, nxt, prv, pred, t, amount)
+                memo[:] = -1
                 moves += amount
         if trust:
             return -2, moves
