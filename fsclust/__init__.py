@@ -10,6 +10,7 @@ from __future__ import annotations
 from .assign import SOLVERS, Assignment, AssignmentSolver, assign, get_solver, solver_names
 from .capacity import WeightBounds, assign_capacity
 from .constraints import Links, make_links
+from .costs import PointCosts
 from .engine import Parts, run_once, run_restarts
 from .errors import (
     CertificateError,
@@ -54,6 +55,7 @@ __all__ = [
     "LocalSearchResult",
     "MDSResult",
     "Parts",
+    "PointCosts",
     "Problem",
     "Sizes",
     "SolveResult",

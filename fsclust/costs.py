@@ -10,6 +10,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ._validation import as_float_matrix, fail
+
 __all__ = ["CostModel", "PointCosts", "SquaredEuclidean", "row_norms_sq", "squared_distances"]
 
 _BLOCK_BYTES = 64 * 1024**2
@@ -84,6 +86,21 @@ def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):
 ON_DEMAND_MAX_D = _DIRECT_MAX_D
 
 
+def _check_points(X: object, centers: object, sample_weight: object
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validated ``(X (n, d), centers (k, d), weights (n,) > 0 or None)`` for `PointCosts`."""
+    X = as_float_matrix(X, "X")
+    centers = as_float_matrix(centers, "centers")
+    if centers.shape[1] != X.shape[1]:
+        raise fail("centers", f"an array with {X.shape[1]} column(s) like X", f"shape {centers.shape}")
+    if sample_weight is None:
+        return X, centers, None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (X.shape[0],) or not (np.isfinite(w).all() and (w > 0).all()):
+        raise fail("sample_weight", f"an array of {X.shape[0]} finite weights > 0", sample_weight)
+    return X, centers, w
+
+
 class PointCosts:
     """Squared Euclidean costs ``C[i, j] = w_i * |x_i - c_j|^2`` that are never stored.
 
@@ -104,6 +121,8 @@ class PointCosts:
 
     def __init__(self, X: np.ndarray, centers: np.ndarray, sample_weight: np.ndarray | None = None,
                  *, XT: np.ndarray | None = None) -> None:
+        if XT is None:                    # a caller's input (the engine passes validated data)
+            X, centers, sample_weight = _check_points(X, centers, sample_weight)
         self.X = X
         self.centers = np.ascontiguousarray(centers, dtype=np.float64)
         self.sample_weight = sample_weight

@@ -151,3 +151,27 @@ def test_engine_gives_point_costs_only_to_on_demand_backends_in_few_dimensions()
         assert set(seen) == {expected}
     np.testing.assert_array_equal(fits["dual", 2].labels_, fits["flow", 2].labels_)
     assert fits["dual", 2].inertia_ == pytest.approx(fits["flow", 2].inertia_, rel=1e-12)
+
+
+def test_public_assign_takes_point_costs_with_any_backend() -> None:
+    from fsclust import assign
+
+    rng = np.random.default_rng(11)
+    costs = _points(rng, 90, 3, 2, weighted=True)
+    results = {name: assign(costs, [30, 30, 30], solver=name, verify=True)
+               for name in ("dual", "flow", "lp")}
+    for result in results.values():
+        assert result.counts.tolist() == [30, 30, 30]
+        assert result.cost == pytest.approx(results["flow"].cost, rel=1e-9)
+
+
+def test_point_costs_reject_bad_input_naming_the_parameter() -> None:
+    from fsclust.errors import ValidationError
+
+    X = np.zeros((5, 2))
+    with pytest.raises(ValidationError, match=r"'centers' parameter must be an array with 2 column"):
+        PointCosts(X, np.zeros((2, 3)))
+    with pytest.raises(ValidationError, match=r"'X' parameter must be .*finite"):
+        PointCosts(np.full((5, 2), np.nan), np.zeros((2, 2)))
+    with pytest.raises(ValidationError, match=r"'sample_weight' parameter must be an array of 5 finite"):
+        PointCosts(X, np.zeros((2, 2)), np.zeros(5))

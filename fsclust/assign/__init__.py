@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import as_float_matrix
+from ..costs import PointCosts
 from ..errors import SolverError, SolverUnavailableError, ValidationError
 from ..sizes import Sizes, resolve_sizes
 from .base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
@@ -128,8 +129,10 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
 
     Parameters
     ----------
-    cost : array-like of shape (n, k)
-        Finite float costs of putting point i in cluster j.
+    cost : array-like of shape (n, k), or fsclust.costs.PointCosts
+        Finite float costs of putting point i in cluster j. `PointCosts` (squared distances of
+        points to centers, few dimensions) is evaluated on demand by backends that can (``dual``,
+        also picked by ``"auto"`` for large problems): no (n, k) matrix is ever stored.
     sizes : array-like of shape (k,), optional
         Exact sizes (ints summing to n, or fractions summing to 1). With neither sizes nor bounds
         the clusters are balanced.
@@ -160,12 +163,16 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
     >>> a.labels.tolist(), a.cost
     ([1, 0, 1], 8.5)
     """
-    cost = as_float_matrix(cost, "cost")
+    if not isinstance(cost, PointCosts):
+        cost = as_float_matrix(cost, "cost")
     resolved = resolve_sizes(cost.shape[0], n_clusters=cost.shape[1], sizes=sizes,
                              size_min=size_min, size_max=size_max)
     backend = get_solver(solver, resolved, cost.shape[0])
+    if isinstance(cost, PointCosts) and not backend.capabilities.on_demand:
+        cost = cost.dense()
     result = run_solver(backend, cost, resolved, warm_start=warm_start)
-    if verify and not is_optimal(cost, result.labels, resolved):
+    if verify and not is_optimal(cost if isinstance(cost, np.ndarray) else cost.dense(),
+                                 result.labels, resolved):
         from ..errors import CertificateError
 
         raise CertificateError(f"the solver {backend.name!r} returned a non-optimal assignment")

@@ -36,9 +36,9 @@ class Capabilities:
     on_demand: bool = False
 
     def describe(self) -> str:
-        parts = [name.replace("_", " ") for name in ("exact_sizes", "bounds", "warm_start")
+        parts = [name.replace("_", " ") for name in ("exact_sizes", "bounds", "warm_start", "on_demand")
                  if getattr(self, name)]
-        return ", ".join(parts).replace("bounds", "size bounds")
+        return ", ".join(parts).replace("bounds", "size bounds").replace("on demand", "on-demand costs")
 
 
 @dataclass(frozen=True, eq=False)
