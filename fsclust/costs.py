@@ -6,11 +6,12 @@ One function serves both, so the reported objective is exactly what the assignme
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 
-from ._validation import as_float_matrix, fail
+from ._validation import as_float_matrix, as_weights, fail
 
 __all__ = ["CostModel", "PointCosts", "SquaredEuclidean", "row_norms_sq", "squared_distances"]
 
@@ -93,12 +94,7 @@ def _check_points(X: object, centers: object, sample_weight: object
     centers = as_float_matrix(centers, "centers")
     if centers.shape[1] != X.shape[1]:
         raise fail("centers", f"an array with {X.shape[1]} column(s) like X", f"shape {centers.shape}")
-    if sample_weight is None:
-        return X, centers, None
-    w = np.asarray(sample_weight, dtype=np.float64)
-    if w.shape != (X.shape[0],) or not (np.isfinite(w).all() and (w > 0).all()):
-        raise fail("sample_weight", f"an array of {X.shape[0]} finite weights > 0", sample_weight)
-    return X, centers, w
+    return X, centers, None if sample_weight is None else as_weights(sample_weight, X.shape[0])
 
 
 class PointCosts:
@@ -178,15 +174,17 @@ class SquaredEuclidean:
         self.sample_weight = sample_weight
         self.reuse_buffer = reuse_buffer
         self._local = threading.local()
-        self._x_sq: np.ndarray | None = None
-        self._x_id: int | None = None
-        self._xt: np.ndarray | None = None
-        self._xt_id: int | None = None
+        self._of_x: dict[str, tuple[int, int, np.ndarray]] = {}
+
+    def _per_x(self, name: str, X: np.ndarray, make: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``make(X)``, kept while the same ``X`` (same object, same rows) comes back."""
+        kept = self._of_x.get(name)
+        if kept is None or kept[:2] != (id(X), X.shape[0]):
+            kept = self._of_x[name] = (id(X), X.shape[0], make(X))
+        return kept[2]
 
     def _norms(self, X: np.ndarray) -> np.ndarray:
-        if self._x_id != id(X) or self._x_sq is None or self._x_sq.shape[0] != X.shape[0]:
-            self._x_sq, self._x_id = row_norms_sq(X), id(X)
-        return self._x_sq
+        return self._per_x("norms", X, row_norms_sq)
 
     def _buffer(self, shape: tuple[int, int]) -> np.ndarray | None:
         """This thread's kept output buffer (None without ``reuse_buffer``)."""
@@ -208,9 +206,8 @@ class SquaredEuclidean:
 
     def on_demand(self, X: np.ndarray, centers: np.ndarray) -> PointCosts:
         """The same costs as `matrix`, as a `PointCosts` that is evaluated where it is needed."""
-        if self._xt_id != id(X) or self._xt is None or self._xt.shape[1] != X.shape[0]:
-            self._xt, self._xt_id = np.ascontiguousarray(X.T, dtype=np.float64), id(X)
-        return PointCosts(X, centers, self.sample_weight, XT=self._xt)
+        XT = self._per_x("transposed", X, lambda X: np.ascontiguousarray(X.T, dtype=np.float64))
+        return PointCosts(X, centers, self.sample_weight, XT=XT)
 
     def objective(self, X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
         return float(self._costs(X, centers, None)[np.arange(X.shape[0]), labels].sum())
