@@ -10,6 +10,7 @@ Usage::
     python benchmarks/bench_speed.py            # full table (long: the peer needs minutes)
     python benchmarks/bench_speed.py --quick    # small cases, under a minute
     python benchmarks/bench_speed.py --cases 1000000,100   # rows by "n,k" or table index
+    python benchmarks/bench_speed.py --tools auto          # fsclust's default only
 """
 
 from __future__ import annotations
@@ -239,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small cases, under a minute")
     parser.add_argument("--cases", nargs="+", metavar="CASE",
                         help='rows to run: index in the table, or "n,k" (e.g. 1000000,100)')
+    parser.add_argument("--tools", nargs="+", choices=TOOLS,
+                        help="run only these tools (default: each case's own list)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per (case, tool)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -252,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = []
     for case in select(QUICK if args.quick else FULL, args.cases):
         ref = None
-        for tool in case.tools:
+        for tool in (t for t in case.tools if not args.tools or t in args.tools):
             row = run_child(case, tool, args.seed, args.timeout)
             ref = row if tool == "auto" else ref
             print(_fmt(case, tool, row, ref), flush=True)
