@@ -18,8 +18,8 @@ import numpy as np
 
 import fsclust
 from fsclust.assign import SOLVERS
-from fsclust.costs import SquaredEuclidean
-from fsclust.init import kmeans_plusplus
+from fsclust.assign.costs import SquaredEuclidean
+from fsclust.models.init import kmeans_plusplus
 
 
 def _data(n: int, k: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -67,8 +67,8 @@ def make_data(case: Case, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     sizes : ndarray of shape (k,), int64, summing to n
     init : ndarray of shape (k, d)
     """
-    from fsclust.init import kmeans_plusplus
-    from fsclust.sizes import balanced_sizes, largest_remainder
+    from fsclust.models.init import kmeans_plusplus
+    from fsclust.problem.sizes import balanced_sizes, largest_remainder
 
     rng = np.random.default_rng(seed)
     blob_centers = rng.uniform(-10.0, 10.0, size=(case.k, case.d))
@@ -107,7 +107,7 @@ def _warm_up(X: np.ndarray, sizes: np.ndarray, tool: str) -> None:
     kernels once per installation (then loads them from its cache), which is not a fit's cost."""
     from fsclust import FixedSizeKMeans
     from fsclust.assign import get_solver
-    from fsclust.sizes import Sizes
+    from fsclust.problem.sizes import Sizes
 
     k = min(len(sizes), 8)
     small = np.full(k, 50) if np.all(sizes == sizes[0]) else np.arange(1, k + 1) * 20
@@ -120,7 +120,7 @@ def _warm_up(X: np.ndarray, sizes: np.ndarray, tool: str) -> None:
 def _fit_fsclust(X: np.ndarray, sizes: np.ndarray, init: np.ndarray, tool: str) -> dict:
     from fsclust import FixedSizeKMeans
     from fsclust.assign import get_solver
-    from fsclust.sizes import Sizes
+    from fsclust.problem.sizes import Sizes
 
     _warm_up(X, sizes, tool)
     backend = _Timed(get_solver(tool, Sizes.from_counts(sizes), X.shape[0]))
@@ -175,7 +175,7 @@ def worker(spec: dict) -> dict:
 def _distance_pass(X: np.ndarray, centers: np.ndarray) -> float:
     """Seconds of one (n, k) squared-distance pass as the engine computes it each iteration (row
     norms cached, output buffer reused); the fastest of three."""
-    from fsclust.costs import SquaredEuclidean
+    from fsclust.assign.costs import SquaredEuclidean
 
     model = SquaredEuclidean(reuse_buffer=True)
     model.matrix(X, centers)

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 import fsclust
-from fsclust.spec import load_spec
-from fsclust.workflow import solve_spec, with_overrides
+from fsclust.app.spec import load_spec
+from fsclust.app.workflow import solve_spec, with_overrides
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 PAPER_SEATING = [0.0, 5.5, 4.3, 4.8, 0.0]

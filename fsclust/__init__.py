@@ -7,12 +7,15 @@ Public API: `assign` (one exact size-constrained assignment step), `Problem` + `
 
 from __future__ import annotations
 
-from .assign import SOLVERS, Assignment, AssignmentSolver, assign, get_solver, solver_names
-from .capacity import WeightBounds, assign_capacity
-from .constraints import Links, make_links
-from .costs import PointCosts
-from .engine import Parts, run_once, run_restarts
-from .errors import (
+from fsclust.app.spec import Spec, load_spec
+from fsclust.app.workflow import solve_spec
+from fsclust.assign import SOLVERS, Assignment, AssignmentSolver, assign, get_solver, solver_names
+from fsclust.assign.capacity import assign_capacity
+from fsclust.assign.costs import PointCosts
+from fsclust.engine.core import Parts, run_once, run_restarts
+from fsclust.engine.driver import solve, solve_medoids
+from fsclust.engine.result import SolveResult
+from fsclust.errors import (
     CertificateError,
     FsclustError,
     InfeasibleError,
@@ -21,23 +24,20 @@ from .errors import (
     SpecError,
     ValidationError,
 )
-from .estimator import FixedSizeKMeans
-from .exact import ExactResult, solve_exact
-from .kmeans import solve
-from .kmedoids import FixedSizeKMedoids, solve_medoids
-from .localsearch import (
-    LocalSearchResult,
+from fsclust.estimators import FixedSizeKMeans, FixedSizeKMedoids
+from fsclust.localsearch import LocalSearchResult
+from fsclust.pairwise.mds import MDSResult, classical_mds
+from fsclust.pairwise.objective import (
     pairwise_exchange,
     pairwise_objective,
     solve_pairwise,
     within_cluster_means,
 )
-from .mds import MDSResult, classical_mds
-from .problem import Problem
-from .result import SolveResult
-from .sizes import Sizes, resolve_sizes
-from .spec import Spec, load_spec
-from .workflow import solve_spec
+from fsclust.pairwise.proof import ExactResult, solve_exact
+from fsclust.problem.links import Links, make_links
+from fsclust.problem.problem import Problem
+from fsclust.problem.sizes import Sizes, resolve_sizes
+from fsclust.problem.weights import WeightBounds
 
 __version__ = "0.1.0"
 

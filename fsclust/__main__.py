@@ -1,5 +1,5 @@
 """``python -m fsclust``: the command line (see `fsclust.cli`)."""
 
-from .cli import main
+from fsclust.cli import main
 
 raise SystemExit(main())

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValidationError
+from fsclust.errors import ValidationError
 
 
 def _show(value: Any) -> str:

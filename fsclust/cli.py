@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .errors import FsclustError
+from fsclust.errors import FsclustError
 
 __all__ = ["main"]
 
@@ -65,9 +65,9 @@ def _progress(total: int, quiet: bool, measure: str = "SSE") -> Any:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from .report import format_table, summary_json, write_atomic
-    from .spec import load_spec
-    from .workflow import output_files, solve_spec, spec_context, spec_stats, with_overrides
+    from fsclust.app.report import format_table, summary_json, write_atomic
+    from fsclust.app.spec import load_spec
+    from fsclust.app.workflow import output_files, solve_spec, spec_context, spec_stats, with_overrides
 
     spec = with_overrides(load_spec(args.spec), backend=args.solver, restarts=args.restarts,
                           seed=args.seed)
@@ -89,7 +89,7 @@ def _solve(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .spec import load_spec
+    from fsclust.app.spec import load_spec
 
     spec = load_spec(args.spec)
     problem = spec.problem
@@ -124,13 +124,13 @@ def _numbers(values: Any) -> list[int | float]:
 
 
 def _solvers(args: argparse.Namespace) -> int:
-    from .assign import SOLVERS
+    from fsclust.assign import SOLVERS
 
     for name, solver in SOLVERS.items():
         state = "available" if solver.is_available() else "not installed"
         print(f"{name:<10} ({solver.library})".ljust(24) + f"{state:<14} {solver.capabilities.describe()}")
-    from .assign.cpsat import ConstrainedSolver
-    from .constraints import Links
+    from fsclust.assign.linked import ConstrainedSolver
+    from fsclust.problem.links import Links
 
     cpsat = ConstrainedSolver(Links(), SOLVERS["flow"]).is_available()
     print(f"{'cpsat':<10} (ortools)".ljust(24) + f"{'available' if cpsat else 'not installed':<14} "

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from fsclust.assign import SOLVERS
-
-sys.path.insert(0, str(Path(__file__).parent))  # lets tests import the `oracle` helper module
 
 BACKENDS = [name for name, solver in SOLVERS.items() if solver.is_available()]
 BOUNDED_BACKENDS = [name for name in BACKENDS if SOLVERS[name].capabilities.bounds]

@@ -217,7 +217,7 @@ def test_plot_without_matplotlib_is_a_clear_error(tmp_path: Path, capsys: pytest
 
 
 def test_write_atomic_writes_all_or_nothing(tmp_path: Path) -> None:
-    from fsclust.report import write_atomic
+    from fsclust.app.report import write_atomic
 
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a folder should be")
@@ -286,7 +286,7 @@ def test_karonkka_medoids_model_reports_its_medoids(tmp_path: Path,
                            "--quiet", "--restarts", "20", "--out", str(tmp_path))
     assert code == 0
     summary = json.loads(out)
-    from fsclust.data_io import read_matrix
+    from fsclust.app.data_io import read_matrix
 
     table = read_matrix(MODELS / "data" / "karonkka.tsv")
     D, at = table.values, {name: i for i, name in enumerate(table.names)}

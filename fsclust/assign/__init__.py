@@ -10,16 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_matrix
-from ..costs import PointCosts
-from ..errors import SolverError, SolverUnavailableError, ValidationError
-from ..sizes import Sizes, resolve_sizes
-from .base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
-from .certificate import is_optimal, polish
-from .dual import DualSolver
-from .flow import FlowSolver
-from .hungarian import HungarianSolver
-from .lp import LPSolver
+from fsclust._validation import as_float_matrix
+from fsclust.assign.base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
+from fsclust.assign.certificate import is_optimal, polish
+from fsclust.assign.costs import PointCosts
+from fsclust.assign.dual import DualSolver
+from fsclust.assign.flow import FlowSolver
+from fsclust.assign.hungarian import HungarianSolver
+from fsclust.assign.lp import LPSolver
+from fsclust.errors import SolverError, SolverUnavailableError, ValidationError
+from fsclust.problem.sizes import Sizes, resolve_sizes
 
 __all__ = [
     "DEFAULT_SOLVER",
@@ -129,7 +129,7 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
 
     Parameters
     ----------
-    cost : array-like of shape (n, k), or fsclust.costs.PointCosts
+    cost : array-like of shape (n, k), or fsclust.assign.costs.PointCosts
         Finite float costs of putting point i in cluster j. `PointCosts` (squared distances of
         points to centers, few dimensions) is evaluated on demand by backends that can (``dual``,
         also picked by ``"auto"`` for large problems): no (n, k) matrix is ever stored.
@@ -173,7 +173,7 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
     result = run_solver(backend, cost, resolved, warm_start=warm_start)
     if verify and not is_optimal(cost if isinstance(cost, np.ndarray) else cost.dense(),
                                  result.labels, resolved):
-        from ..errors import CertificateError
+        from fsclust.errors import CertificateError
 
         raise CertificateError(f"the solver {backend.name!r} returned a non-optimal assignment")
     return result

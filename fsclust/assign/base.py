@@ -8,7 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..sizes import Sizes
+from fsclust.problem.sizes import Sizes
 
 __all__ = ["Assignment", "AssignmentSolver", "Capabilities", "assignment_from_labels"]
 
@@ -26,7 +26,7 @@ class Capabilities:
     warm_start : bool
         Accepts the previous solve's cluster prices to start from.
     on_demand : bool
-        Accepts `fsclust.costs.PointCosts` (costs evaluated where needed, no (n, k) matrix);
+        Accepts `fsclust.assign.costs.PointCosts` (costs evaluated where needed, no (n, k) matrix);
         other backends get ``PointCosts.dense()``.
     """
 
@@ -51,7 +51,7 @@ class Assignment:
         Cluster index of every point.
     cost : float
         ``sum_i cost[i, labels[i]]``, recomputed in float64 from the input costs (numpy's sum
-        for a matrix; for `fsclust.costs.PointCosts`, the certificate pass's fixed-order sum).
+        for a matrix; for `fsclust.assign.costs.PointCosts`, the certificate pass's fixed-order sum).
     counts : ndarray of shape (k,), int64
         Points per cluster.
     solver : str

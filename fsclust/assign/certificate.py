@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..costs import PointCosts
-from ..errors import CertificateError
-from ..sizes import Sizes
+from fsclust.assign.costs import PointCosts
+from fsclust.errors import CertificateError
+from fsclust.problem.sizes import Sizes
 
 __all__ = ["bound_violation", "certify_prices", "cluster_graph", "find_negative_cycle", "is_optimal",
            "polish", "tolerance"]
@@ -197,7 +197,7 @@ def certify_prices(cost: np.ndarray | PointCosts, labels: np.ndarray, prices: np
         raise CertificateError(f"counts {counts.tolist()} are outside the required sizes")
     if not np.isfinite(prices).all():
         raise CertificateError("the certificate prices are not all finite")
-    from ._certificate_kernels import reduced_cost_gap, reduced_cost_gap_points
+    from fsclust.assign._kernels.certificate import reduced_cost_gap, reduced_cost_gap_points
 
     args = (np.asarray(labels, dtype=np.int64), np.asarray(prices, dtype=np.float64))
     if isinstance(cost, PointCosts):

@@ -15,7 +15,7 @@ Prices come from a random subsample solved recursively (multiscale cold start), 
 caller's ``warm_start`` (the previous k-means iteration's prices; dropped when more than 2 % of
 the points would have to move). Every solve ends with the O(nk) price certificate
 (`certificate.certify_prices`, which also sums the assigned costs); a failure raises
-`CertificateError`. Costs stay float64: a dense (n, k) matrix, or `fsclust.costs.PointCosts`
+`CertificateError`. Costs stay float64: a dense (n, k) matrix, or `fsclust.assign.costs.PointCosts`
 evaluated on demand (capability ``on_demand``), which needs no (n, k) memory at all.
 """
 
@@ -26,12 +26,12 @@ import time
 
 import numpy as np
 
-from .._validation import fail
-from ..costs import PointCosts
-from ..errors import InfeasibleError, SolverError
-from ..sizes import Sizes, largest_remainder
-from .base import Assignment, Capabilities, assignment_from_labels
-from .certificate import certify_prices
+from fsclust._validation import fail
+from fsclust.assign.base import Assignment, Capabilities, assignment_from_labels
+from fsclust.assign.certificate import certify_prices
+from fsclust.assign.costs import PointCosts
+from fsclust.errors import InfeasibleError, SolverError
+from fsclust.problem.sizes import Sizes, largest_remainder
 
 __all__ = ["DualSolver"]
 
@@ -73,7 +73,7 @@ class _Kernel:
     """One call of the numba kernels on a C-contiguous cost matrix or a `PointCosts` view."""
 
     def __init__(self, cost: np.ndarray | PointCosts, sizes: Sizes) -> None:
-        from . import _dual_kernels
+        from fsclust.assign._kernels import dual as _dual_kernels
 
         self.k = _dual_kernels
         on_demand = isinstance(cost, PointCosts)

@@ -11,9 +11,9 @@ import importlib.util
 
 import numpy as np
 
-from ..errors import SolverError
-from ..sizes import Sizes
-from .base import Assignment, Capabilities, assignment_from_labels
+from fsclust.assign.base import Assignment, Capabilities, assignment_from_labels
+from fsclust.errors import SolverError
+from fsclust.problem.sizes import Sizes
 
 __all__ = ["HungarianSolver"]
 

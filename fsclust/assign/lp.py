@@ -16,10 +16,10 @@ import importlib.util
 
 import numpy as np
 
-from ..errors import InfeasibleError, SolverError
-from ..sizes import Sizes
-from .base import Assignment, Capabilities, assignment_from_labels
-from .certificate import polish
+from fsclust.assign.base import Assignment, Capabilities, assignment_from_labels
+from fsclust.assign.certificate import polish
+from fsclust.errors import InfeasibleError, SolverError
+from fsclust.problem.sizes import Sizes
 
 __all__ = ["LPSolver"]
 

@@ -1,9 +1,8 @@
 """Local search that keeps cluster sizes fixed.
 
-* `exchange` / `CentroidModel` / `PairwiseModel`: best-improvement pairwise exchange (swap two
-  points of different clusters when the objective drops) on the k-means SSE or on the
-  within-cluster pairwise-distance objective of a distance matrix (`pairwise_exchange`,
-  `solve_pairwise`; no MDS needed).
+* `exchange` / `CentroidModel`: best-improvement pairwise exchange (swap two points of different
+  clusters when the objective drops) on the k-means SSE; `fsclust.pairwise` runs the same search
+  on the within-cluster pairwise-distance objective of a distance matrix (no MDS needed).
 * `LOCAL_SEARCHES`: engine ``refine`` hooks (``"exchange"``, ``"random_swap"``) used by
   ``fsclust.solve(..., local_search=...)``; build one with `make_refine`.
 """
@@ -12,39 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._validation import as_int, fail
-from ..engine import Parts, RefineFunction
-from ._exchange import CentroidModel, ExchangeModel, LocalSearchResult, exchange
-from ._pairwise import (
-    OBJECTIVES,
-    PairwiseModel,
-    cluster_weights,
-    pairwise_exchange,
-    pairwise_objective,
-    solve_pairwise,
-    within_cluster_means,
-)
-from ._refine import LOCAL_SEARCHES, RefineOptions, exchange_refine, random_swap_refine
+from fsclust._validation import as_int, fail
+from fsclust.engine.core import Parts, RefineFunction
+from fsclust.localsearch.exchange import CentroidModel, ExchangeModel, LocalSearchResult, exchange
+from fsclust.localsearch.refine import LOCAL_SEARCHES, RefineOptions, exchange_refine, random_swap_refine
 
 __all__ = [
     "DEFAULT_BUDGETS",
     "LOCAL_SEARCHES",
-    "OBJECTIVES",
     "CentroidModel",
     "ExchangeModel",
     "LocalSearchResult",
-    "PairwiseModel",
     "RefineOptions",
     "check_local_search",
-    "cluster_weights",
     "exchange",
     "exchange_refine",
     "make_refine",
-    "pairwise_exchange",
-    "pairwise_objective",
     "random_swap_refine",
-    "solve_pairwise",
-    "within_cluster_means",
 ]
 
 DEFAULT_BUDGETS = {"exchange": 50, "random_swap": 50}

@@ -1,0 +1,2 @@
+"""numba kernels of the ``dual`` backend and the distance pass (private).
+"""

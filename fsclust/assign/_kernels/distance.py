@@ -1,0 +1,37 @@
+"""numba kernel for squared distances in few dimensions (used by `fsclust.assign.costs`); private.
+
+With ``d <= 4`` a BLAS product has too little work per output to pay for itself, and the fused
+form ``|x|^2 - 2 x.c + |c|^2`` needs four passes over the (n, k) result; this kernel writes every
+entry once, as ``sum_t (x_t - c_t)^2`` (non-negative by construction), in parallel over rows.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+@nb.njit(cache=True, inline="always")
+def _fill_row(X: np.ndarray, centers: np.ndarray, out: np.ndarray, i: int) -> None:
+    """``out[i, j] = |X[i] - centers[j]|^2`` for every ``j``."""
+    for j in range(centers.shape[0]):
+        total = 0.0
+        for t in range(X.shape[1]):
+            diff = X[i, t] - centers[j, t]
+            total += diff * diff
+        out[i, j] = total
+
+
+@nb.njit(parallel=True, cache=True)
+def squared_distances_direct(X: np.ndarray, centers: np.ndarray, out: np.ndarray) -> None:
+    """Fill ``out`` (n, k) with ``|X[i] - centers[j]|^2`` for ``X`` (n, d), ``centers`` (k, d)."""
+    for i in nb.prange(X.shape[0]):
+        _fill_row(X, centers, out, i)
+
+
+@nb.njit(cache=True)
+def squared_distances_serial(X: np.ndarray, centers: np.ndarray, out: np.ndarray) -> None:
+    """`squared_distances_direct` on one thread, for small ``n * k`` where starting the thread
+    pool costs more than the work (and much more when another process holds a core)."""
+    for i in range(X.shape[0]):
+        _fill_row(X, centers, out, i)

@@ -1,0 +1,129 @@
+"""The generic alternating-optimisation engine: assign -> update -> check convergence, restarts.
+
+The engine knows nothing about k-means: the cost function, the update step, the initialiser and
+the assignment step are plugins (`Parts`), so any "assign under sizes, then re-fit the cluster
+models" problem (k-medoids, weighted variants, ...) runs in the same loop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fsclust.assign.base import Assignment
+from fsclust.engine.parallel import ordered_map
+
+__all__ = ["Parts", "Run", "alternate", "run_once", "run_restarts"]
+
+CostFunction = Callable[[Any, Any], np.ndarray]
+UpdateFunction = Callable[[Any, np.ndarray, Any], Any]
+InitFunction = Callable[[Any, np.random.Generator], Any]
+AssignFunction = Callable[[np.ndarray, "np.ndarray | None"], Assignment]
+RefineFunction = Callable[[Any, "Run", np.random.Generator], "Run"]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The pluggable pieces of one alternating-optimisation problem.
+
+    Attributes
+    ----------
+    cost : callable ``(data, centers) -> ndarray (n, k)``
+        Assignment costs; the objective is the assigned total of the same matrix.
+    update : callable ``(data, labels, centers) -> centers``
+        Re-fits every cluster model to its members.
+    init : callable ``(data, rng) -> centers``
+    assign : callable ``(cost, warm_start) -> Assignment``
+        An exact size-constrained assignment; ``warm_start`` is the previous step's prices.
+    refine : callable ``(data, run, rng) -> Run``, optional
+        A post-run hook (e.g. size-preserving local search, `fsclust.localsearch`) applied to
+        every restart; it must return a run that is no worse than the one it got.
+    """
+
+    cost: CostFunction
+    update: UpdateFunction
+    init: InitFunction
+    assign: AssignFunction
+    refine: RefineFunction | None = None
+
+
+@dataclass
+class Run:
+    """One restart's outcome: labels optimal for ``centers``; ``objective`` is their total cost."""
+
+    labels: np.ndarray
+    centers: Any
+    objective: float
+    n_iter: int
+    converged: bool
+    assignment: Assignment
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _step(data: Any, parts: Parts, centers: Any, warm: np.ndarray | None) -> Assignment:
+    return parts.assign(parts.cost(data, centers), warm)
+
+
+def run_once(data: Any, parts: Parts, *, max_iter: int, tol: float,
+             rng: np.random.Generator) -> Run:
+    """One run: `alternate` from ``parts.init(data, rng)``, then ``parts.refine`` if given."""
+    run = alternate(data, parts, parts.init(data, rng), max_iter=max_iter, tol=tol)
+    return run if parts.refine is None else parts.refine(data, run, rng)
+
+
+def alternate(data: Any, parts: Parts, centers: Any, *, max_iter: int, tol: float) -> Run:
+    """Alternate assignment and update steps from the given initial ``centers``.
+
+    Stops when no label changes, when the objective decreases by at most ``tol`` relative to
+    its previous value, or after ``max_iter`` assignment steps (then one final assignment step
+    keeps labels optimal for the returned centers). The objective never increases.
+    """
+    labels: np.ndarray | None = None
+    previous = np.inf
+    history: list[dict[str, Any]] = []
+    warm: np.ndarray | None = None
+    for iteration in range(1, max_iter + 1):
+        start = time.perf_counter()
+        result = _step(data, parts, centers, warm)                      # assignment step
+        moved = result.labels.size if labels is None else int((result.labels != labels).sum())
+        history.append({"iteration": iteration, "objective": result.cost, "moved": moved,
+                        "seconds": time.perf_counter() - start})
+        labels, warm = result.labels, result.prices
+        if iteration > 1 and (moved == 0 or previous - result.cost <= tol * abs(previous)):
+            return Run(labels, centers, result.cost, iteration, True, result, history)
+        previous = result.cost
+        centers = parts.update(data, labels, centers)                   # update step
+    result = _step(data, parts, centers, warm)                          # final assignment step
+    return Run(result.labels, centers, result.cost, max_iter, False, result, history)
+
+
+def run_restarts(data: Any, parts: Parts, *, n_init: int, max_iter: int, tol: float,
+                 rng: np.random.Generator,
+                 progress: Callable[[int, Run], None] | None = None,
+                 n_jobs: int | None = None) -> tuple[int, list[Run]]:
+    """``n_init`` independent runs with seeds drawn from ``rng``; returns (best index, runs).
+
+    The best run has the lowest objective; among objectives equal up to float noise
+    (relative 1e-12) the earliest run wins, so the choice is deterministic. Every run gets its
+    own seed before any run starts, so ``n_jobs`` (worker threads, see
+    `fsclust.engine.parallel.ordered_map`; ``-1`` = all cores) never changes the result; ``progress``
+    is called as runs finish.
+    """
+    seeds = [int(seed) for seed in rng.integers(0, 2**63 - 1, size=n_init)]
+
+    def one(seed: int) -> Run:
+        return run_once(data, parts, max_iter=max_iter, tol=tol, rng=np.random.default_rng(seed))
+
+    runs = ordered_map(one, seeds, n_jobs=n_jobs, on_done=progress)
+    return best_index([run.objective for run in runs]), runs
+
+
+def best_index(objectives: list[float]) -> int:
+    """Index of the lowest objective, earliest among near-ties (relative 1e-12)."""
+    low = min(objectives)
+    slack = 1e-12 * max(abs(low), 1e-300)
+    return next(i for i, value in enumerate(objectives) if value <= low + slack)

@@ -1,0 +1,163 @@
+"""Initial centers: ``"k-means++"``, ``"random"``, an array, or a callable ``(X, k, rng)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from fsclust._validation import fail
+from fsclust.assign.costs import squared_distances
+
+__all__ = ["INITS", "SIZE_AWARE", "kmeans_plusplus", "random_points", "resolve_init",
+           "size_aware_plusplus"]
+
+InitFunction = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]
+
+
+def kmeans_plusplus(X: np.ndarray, k: int, rng: np.random.Generator,
+                    sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; ``2 + log k`` trials per center).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    k : int
+    rng : numpy.random.Generator
+    sample_weight : ndarray of shape (n,), optional
+
+    Returns
+    -------
+    ndarray of shape (k, d)
+    """
+    n = X.shape[0]
+    w = np.ones(n) if sample_weight is None else sample_weight
+    trials = 2 + int(np.log(k))
+    centers = np.empty((k, X.shape[1]))
+    first = rng.choice(n, p=w / w.sum())
+    centers[0] = X[first]
+    closest = squared_distances(X, X[first:first + 1])[:, 0]
+    for c in range(1, k):
+        weights = closest * w
+        total = weights.sum()
+        if total <= 0:
+            cand = rng.choice(n, size=trials)
+        else:
+            cand = np.searchsorted(np.cumsum(weights), rng.random(trials) * total)
+            cand = np.minimum(cand, n - 1)
+        dist = np.minimum(closest[:, None], squared_distances(X, X[cand]))
+        best = int((dist * w[:, None]).sum(axis=0).argmin())
+        centers[c] = X[cand[best]]
+        closest = dist[:, best]
+    return centers
+
+
+def random_points(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` distinct data points chosen uniformly at random, shape (k, d)."""
+    return X[rng.choice(X.shape[0], size=k, replace=False)].copy()
+
+
+def size_aware_plusplus(X: np.ndarray, sizes: np.ndarray, rng: np.random.Generator,
+                        sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Size-aware k-means++: D^2 seeding in which every center "uses up" its cluster's size.
+
+    Centers are seeded in order of decreasing size (ties by index). After center j is chosen,
+    its ``sizes[j]`` nearest still-uncovered points are marked covered, and the next center is
+    drawn (greedy k-means++: ``2 + log k`` candidates, the one lowest on the potential kept)
+    with probability proportional to ``w_i D(x_i)^2`` over uncovered points only. A dense
+    region thus receives as many centers as its share of points requires, which plain
+    k-means++ ignores. Center ``j`` is returned in row ``j``, matching cluster ``j`` of size
+    ``sizes[j]``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    sizes : ndarray of shape (k,)
+        Target points per cluster (summing to at most n).
+    rng : numpy.random.Generator
+    sample_weight : ndarray of shape (n,), optional
+
+    Returns
+    -------
+    ndarray of shape (k, d)
+    """
+    n, k = X.shape[0], len(sizes)
+    w = np.ones(n) if sample_weight is None else sample_weight
+    trials = 2 + int(np.log(k))
+    centers = np.empty((k, X.shape[1]))
+    free = np.ones(n, dtype=bool)
+    closest = np.full(n, np.inf)
+    for step, j in enumerate(np.argsort(-np.asarray(sizes), kind="stable")):
+        weights = w * free * (1.0 if step == 0 else closest)
+        total = weights.sum()
+        draws = 1 if step == 0 else trials
+        if total <= 0:
+            cand = rng.choice(np.flatnonzero(free) if free.any() else np.arange(n), size=draws)
+        else:
+            cand = np.minimum(np.searchsorted(np.cumsum(weights), rng.random(draws) * total), n - 1)
+        dist = np.minimum(closest[:, None], squared_distances(X, X[cand]))
+        best = int((dist * (w * free)[:, None]).sum(axis=0).argmin())
+        centers[j] = X[cand[best]]
+        closest = dist[:, best]
+        own = np.flatnonzero(free)
+        near = own[np.argsort(squared_distances(X[own], centers[j:j + 1])[:, 0], kind="stable")]
+        free[near[:int(sizes[j])]] = False
+    return centers
+
+
+def _target_sizes(n: int, k: int, sizes: Any) -> np.ndarray:
+    """Sizes to seed for: exact sizes as given; bounds ``(lo, hi)`` -> ``lo`` plus the rest
+    shared in proportion to ``hi - lo``; ``None`` -> balanced."""
+    if sizes is None:
+        return np.full(k, n // k) + (np.arange(k) < n % k)
+    lo, hi = np.asarray(sizes.lo, dtype=np.float64), np.asarray(sizes.hi, dtype=np.float64)
+    slack = hi - lo
+    extra = (n - lo.sum()) * slack / slack.sum() if slack.sum() > 0 else np.zeros(k)
+    return np.minimum(np.floor(lo + extra), hi).astype(np.int64)
+
+
+SIZE_AWARE = "size-aware"
+
+INITS: dict[str, InitFunction] = {
+    "k-means++": kmeans_plusplus,
+    "random": random_points,
+    SIZE_AWARE: lambda X, k, rng: size_aware_plusplus(X, _target_sizes(X.shape[0], k, None), rng),
+}
+
+
+def resolve_init(init: Any, k: int, d: int, sample_weight: np.ndarray | None = None,
+                 sizes: Any = None) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """Turn the ``init`` parameter into a function ``(X, rng) -> centers`` of shape (k, d).
+
+    ``sizes`` (a `fsclust.Sizes`, optional) feeds ``"size-aware"`` seeding; balanced without it.
+
+    Raises
+    ------
+    ValidationError
+        Unknown name, wrong array shape, or a callable returning the wrong shape.
+    """
+    if isinstance(init, str):
+        if init not in INITS:
+            raise fail("init", f"one of {list(INITS)}, an array of shape (k, d) or a callable", init)
+        if init == "k-means++":
+            return lambda X, rng: kmeans_plusplus(X, k, rng, sample_weight)
+        if init == SIZE_AWARE:
+            return lambda X, rng: size_aware_plusplus(X, _target_sizes(X.shape[0], k, sizes), rng,
+                                                      sample_weight)
+        func: Callable[..., Any] = INITS[init]
+    elif callable(init):
+        func = init
+    else:
+        arr = np.asarray(init, dtype=np.float64)
+        if arr.shape != (k, d) or not np.isfinite(arr).all():
+            raise fail("init", f"a finite array of shape ({k}, {d})", f"shape {arr.shape}")
+        return lambda X, rng: arr.copy()
+
+    def call(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        centers = np.asarray(func(X, k, rng), dtype=np.float64)
+        if centers.shape != (k, d):
+            raise fail("init", f"a callable returning shape ({k}, {d})", f"shape {centers.shape}")
+        return centers
+
+    return call

@@ -1,0 +1,166 @@
+r"""Fixed-size k-medoids on a precomputed (n, n) dissimilarity matrix.
+
+Centers are medoid *indices* ``m`` (k,). With dissimilarities :math:`D` and weights :math:`w`,
+
+.. math::
+
+    \min_{a, m} \sum_i w_i D_{i, m_{a_i}} \quad\text{s.t.}\quad
+    \text{size\_min}_j \le |\{i : a_i = j\}| \le \text{size\_max}_j .
+
+The engine alternates the exact size-constrained assignment on the cost matrix
+``w[:, None] * D[:, m]`` (n, k) with the medoid update: every cluster's new medoid is the
+candidate ``c`` minimising ``sum_{i in cluster} w_i D[i, c]``, the candidates being the cluster's
+members and its current medoid (size constraints can put a medoid's own point in another
+cluster; keeping it a candidate makes the objective non-increasing). ``D[i, c]`` is the cost of
+serving point i from medoid c; it need not be symmetric or metric.
+
+**Medoids or MDS + means?** Prefer medoids when the dissimilarities are not Euclidean (travel
+times, geodesics, compatibility scores, edit distances), when a cluster must be represented
+by a real member, or when n is moderate (the matrix is n x n). Prefer classical MDS followed by
+fixed-size k-means (`fsclust.pairwise.mds`) when the dissimilarities are (close to) Euclidean distances,
+when you want centroids between points or to predict new points from coordinates, or when n is
+too large for an n x n matrix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fsclust._validation import as_float_matrix, fail
+
+__all__ = [
+    "MEDOID_INITS",
+    "check_dissimilarities",
+    "medoid_cost",
+    "medoid_init",
+    "medoid_update",
+    "medoids_plusplus",
+]
+
+_DIAGONAL_TOL = 1e-9
+_BLOCK_ENTRIES = 2**23
+
+
+def check_dissimilarities(value: Any, param: str = "X") -> np.ndarray:
+    """Return ``value`` as a valid (n, n) dissimilarity matrix or raise `ValidationError`.
+
+    Rules: 2-D and square, finite, non-negative, and zero on the diagonal (up to
+    ``1e-9 * max(1, max entry)``). The message names the first offending entry.
+    """
+    arr = as_float_matrix(value, param)
+    if arr.shape[0] != arr.shape[1]:
+        raise fail(param, "a square (n, n) dissimilarity matrix", f"shape {arr.shape}")
+    negative = np.argwhere(arr < 0)
+    if negative.size:
+        i, j = negative[0]
+        raise fail(param, "non-negative (dissimilarities)", f"{float(arr[i, j])!r} at [{i}, {j}]")
+    diagonal = np.diagonal(arr)
+    bad = np.flatnonzero(diagonal > _DIAGONAL_TOL * max(1.0, float(arr.max())))
+    if bad.size:
+        i = int(bad[0])
+        raise fail(param, "zero on the diagonal (a point's dissimilarity to itself)",
+                   f"{float(diagonal[i])!r} at [{i}, {i}]")
+    return arr
+
+
+def medoid_cost(dissimilarity: np.ndarray, medoids: np.ndarray,
+                sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Assignment costs ``w_i * D[i, medoids[j]]`` of shape (n, k)."""
+    cost = dissimilarity[:, medoids]
+    return cost if sample_weight is None else cost * sample_weight[:, None]
+
+
+def medoid_update(dissimilarity: np.ndarray, labels: np.ndarray, medoids: np.ndarray,
+                  sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """New medoid indices (k,): per cluster the candidate with the lowest weighted total.
+
+    Candidates are the members of cluster j and its current medoid ``medoids[j]`` (kept on
+    ties, and for an empty cluster).
+
+    Parameters
+    ----------
+    dissimilarity : ndarray of shape (n, n)
+    labels : ndarray of shape (n,)
+    medoids : ndarray of shape (k,), int
+    sample_weight : ndarray of shape (n,), optional
+    """
+    weight = np.ones(labels.shape[0]) if sample_weight is None else sample_weight
+    new = np.asarray(medoids, dtype=np.int64).copy()
+    for j in range(new.shape[0]):
+        members = np.flatnonzero(labels == j)
+        if members.size == 0:
+            continue
+        candidates = np.concatenate([[new[j]], members[members != new[j]]])
+        totals = _column_totals(dissimilarity, members, candidates, weight[members])
+        new[j] = candidates[int(np.argmin(totals))]
+    return new
+
+
+def _column_totals(dissimilarity: np.ndarray, rows: np.ndarray, columns: np.ndarray,
+                   row_weight: np.ndarray) -> np.ndarray:
+    """``row_weight @ D[rows][:, columns]`` (len(columns),), in blocks of about 2**23 entries."""
+    step = max(1, _BLOCK_ENTRIES // max(rows.size, 1))
+    return np.concatenate([row_weight @ dissimilarity[np.ix_(rows, columns[start:start + step])]
+                           for start in range(0, columns.size, step)])
+
+
+def medoids_plusplus(dissimilarity: np.ndarray, k: int, rng: np.random.Generator,
+                     sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """k-means++-style seeding on the costs ``D`` (greedy, ``2 + log k`` trials per medoid).
+
+    Returns
+    -------
+    ndarray of shape (k,), int64
+        Distinct point indices.
+    """
+    n = dissimilarity.shape[0]
+    weight = np.ones(n) if sample_weight is None else sample_weight
+    chosen = [int(rng.choice(n, p=weight / weight.sum()))]
+    closest = dissimilarity[:, chosen[0]].copy()
+    trials = 2 + int(np.log(k))
+    for _ in range(1, k):
+        mass = closest * weight
+        mass[chosen] = 0.0
+        free = np.setdiff1d(np.arange(n), chosen)
+        if mass.sum() <= 0:
+            candidates = rng.choice(free, size=min(trials, free.size), replace=False)
+        else:
+            candidates = rng.choice(n, size=trials, p=mass / mass.sum())
+        reach = np.minimum(closest[:, None], dissimilarity[:, candidates])
+        best = int((reach * weight[:, None]).sum(axis=0).argmin())
+        chosen.append(int(candidates[best]))
+        closest = reach[:, best]
+    return np.array(chosen, dtype=np.int64)
+
+
+def _random_medoids(dissimilarity: np.ndarray, k: int, rng: np.random.Generator,
+                    sample_weight: np.ndarray | None = None) -> np.ndarray:
+    return rng.choice(dissimilarity.shape[0], size=k, replace=False).astype(np.int64)
+
+
+MEDOID_INITS = {"k-medoids++": medoids_plusplus, "random": _random_medoids}
+
+
+def medoid_init(init: Any, n: int, k: int, sample_weight: np.ndarray | None = None) -> Any:
+    """Turn ``init`` (a name in `MEDOID_INITS` or k distinct indices) into ``(D, rng) -> medoids``.
+
+    Raises
+    ------
+    ValidationError
+        Unknown name, or indices that are not k distinct ints in ``[0, n)``.
+    """
+    if isinstance(init, str):
+        if init not in MEDOID_INITS:
+            raise fail("init", f"one of {list(MEDOID_INITS)} or an array of {k} point indices", init)
+        func = MEDOID_INITS[init]
+        return lambda D, rng: func(D, k, rng, sample_weight)
+    arr = np.asarray(init)
+    valid = (arr.shape == (k,) and arr.dtype.kind in "iu" and (arr >= 0).all() and (arr < n).all()
+             and np.unique(arr).size == k)
+    if not valid:
+        raise fail("init", f"one of {list(MEDOID_INITS)} or {k} distinct point indices in [0, {n})",
+                   init)
+    fixed = arr.astype(np.int64)
+    return lambda D, rng: fixed.copy()

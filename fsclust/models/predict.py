@@ -1,0 +1,105 @@
+"""How a fitted model labels a new batch: the ``capacity`` modes of ``predict``.
+
+Every mode maps the batch's cost matrix (m, k) to labels (m,):
+
+``"nearest"``
+    Each point to its cheapest cluster; no size constraint (any batch size).
+``"proportional"``
+    An optimal assignment in which cluster j gets between ``floor(f_j m)`` and ``ceil(f_j m)``
+    points, ``f_j`` its share of the fitted points (any batch size, even 1, is feasible).
+``"remaining"``
+    An optimal assignment into what is left of the fitted capacity: cluster j still accepts
+    ``size_max_j`` (its exact size when sizes were exact; ``n`` of the fitted data when only
+    ``size_min`` was given) minus the points placed in it by
+    ``fit`` and by earlier ``"remaining"`` predictions. The capacity is consumed by each call;
+    ``reset_capacity`` restores it. A batch larger than what is left raises `InfeasibleError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fsclust.assign import assign
+from fsclust.errors import InfeasibleError, ValidationError
+
+__all__ = ["PREDICT_MODES", "CapacityLedger", "fitted_upper", "predict_labels"]
+
+
+@dataclass(eq=False)
+class CapacityLedger:
+    """Fitted sizes and the capacity left for ``capacity="remaining"``.
+
+    Attributes
+    ----------
+    fitted : ndarray of shape (k,), int64
+        Points per cluster after ``fit``.
+    upper : ndarray of shape (k,), int64, or None
+        Fitted ``size_max`` (exact sizes: the sizes); None when sizes are not point counts.
+    left : ndarray of shape (k,), int64, or None
+        Places still free in every cluster.
+    """
+
+    fitted: np.ndarray
+    upper: np.ndarray | None
+    left: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.left is None:
+            self.reset()
+
+    def reset(self, include_fit: bool = True) -> None:
+        """Free the capacity again: ``upper - fitted`` (``include_fit``) or all of ``upper``."""
+        if self.upper is not None:
+            self.left = self.upper - self.fitted if include_fit else self.upper.copy()
+
+
+def fitted_upper(hi: np.ndarray, size_max: Any) -> np.ndarray:
+    """Per-cluster capacity (k,) for "remaining": the validated ``hi`` (which is clipped to the
+    fitted n) raised back to the user's ``size_max`` when one was given."""
+    if size_max is None:
+        return hi.copy()
+    return np.maximum(hi, np.broadcast_to(np.asarray(size_max, dtype=np.int64), hi.shape))
+
+
+def _nearest(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
+    return cost.argmin(axis=1)
+
+
+def _proportional(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
+    share = ledger.fitted / ledger.fitted.sum() * cost.shape[0]
+    low, high = np.floor(share + 1e-9), np.ceil(share - 1e-9)
+    return assign(cost, size_min=low.astype(np.int64), size_max=high.astype(np.int64),
+                  solver="flow").labels
+
+
+def _remaining(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
+    if ledger.left is None:
+        raise ValidationError("capacity='remaining' needs sizes counted in points "
+                              "(size_unit='count'); this model was fitted with total-weight sizes")
+    m, free = cost.shape[0], int(ledger.left.sum())
+    if m > free:
+        raise InfeasibleError(
+            f"capacity='remaining': the batch has {m} points but only {free} places are left "
+            f"(per cluster {ledger.left.tolist()}); call reset_capacity() or refit")
+    result = assign(cost, size_min=0, size_max=ledger.left, solver="flow")
+    ledger.left = ledger.left - result.counts
+    return result.labels
+
+
+PREDICT_MODES: dict[str, Callable[[np.ndarray, CapacityLedger], np.ndarray]] = {
+    "nearest": _nearest,
+    "proportional": _proportional,
+    "remaining": _remaining,
+}
+
+
+def predict_labels(cost: np.ndarray, capacity: str, ledger: CapacityLedger) -> np.ndarray:
+    """Labels (m,) of a batch with costs ``cost`` (m, k) under a mode of `PREDICT_MODES`."""
+    if not isinstance(capacity, str) or capacity not in PREDICT_MODES:
+        raise ValidationError(f"The 'capacity' parameter must be one of {list(PREDICT_MODES)}. "
+                              f"Got {capacity!r} instead.")
+    return PREDICT_MODES[capacity](cost, ledger)

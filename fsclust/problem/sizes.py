@@ -1,0 +1,192 @@
+"""Cluster sizes: exact counts, fractions, or per-cluster ``[size_min, size_max]`` bounds.
+
+Everything is normalised to two integer arrays ``lo`` and ``hi`` of shape (k,) with
+``lo <= count_j <= hi``; exact sizes are the case ``lo == hi``. Validation happens here once;
+backends assume a validated `Sizes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fsclust._validation import as_int, fail
+from fsclust.errors import InfeasibleError, ValidationError
+
+__all__ = ["Sizes", "as_vector", "balanced_sizes", "check_not_both", "infer_k", "largest_remainder",
+           "resolve_sizes"]
+
+
+@dataclass(frozen=True, eq=False)
+class Sizes:
+    """Validated per-cluster size bounds.
+
+    Attributes
+    ----------
+    lo, hi : ndarray of shape (k,), int64
+        Lower and upper bound on every cluster's number of points.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.lo.shape[0])
+
+    @property
+    def exact(self) -> bool:
+        """True when every cluster has one prescribed size (``lo == hi``)."""
+        return bool(np.array_equal(self.lo, self.hi))
+
+    @classmethod
+    def from_counts(cls, counts: Any) -> Sizes:
+        c = np.asarray(counts, dtype=np.int64)
+        return cls(c.copy(), c.copy())
+
+
+def largest_remainder(fractions: Any, n: int) -> np.ndarray:
+    """Round ``fractions * n`` to non-negative ints summing to ``n`` (largest remainder).
+
+    Ties go to the lower cluster index, so the result is deterministic.
+
+    Parameters
+    ----------
+    fractions : array-like of shape (k,)
+        Non-negative, summing to 1.
+    n : int
+
+    Returns
+    -------
+    counts : ndarray of shape (k,), int64
+    """
+    raw = np.asarray(fractions, dtype=np.float64) * n
+    base = np.floor(raw + 1e-9).astype(np.int64)
+    short = n - int(base.sum())
+    order = np.argsort(-(raw - base), kind="stable")
+    base[order[:short]] += 1
+    return base
+
+
+def balanced_sizes(n: int, k: int) -> np.ndarray:
+    """Sizes ``ceil(n/k)`` for the first ``n % k`` clusters and ``floor(n/k)`` for the rest."""
+    counts = np.full(k, n // k, dtype=np.int64)
+    counts[: n % k] += 1
+    return counts
+
+
+def as_vector(value: Any, param: str, k: int | None) -> np.ndarray:
+    """A scalar (broadcast to ``k``) or a 1-D numeric array of length ``k``, as float64."""
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise fail(param, "a number or a 1-D array of numbers", value)
+    if arr.ndim == 0:
+        return np.full(k if k is not None else 1, arr.item(), dtype=np.float64)
+    if arr.ndim != 1:
+        raise fail(param, "a number or a 1-D array", f"an array of shape {arr.shape}")
+    if k is not None and arr.shape[0] != k:
+        raise fail(param, f"of length n_clusters={k}", f"length {arr.shape[0]}")
+    return arr.astype(np.float64)
+
+
+def _check_counts(arr: np.ndarray, param: str) -> np.ndarray:
+    for j, v in enumerate(arr):
+        if v != np.floor(v) or not np.isfinite(v):
+            raise ValidationError(f"{param}[{j}] must be an integer, got {v:g}")
+        if v < 0:
+            raise ValidationError(f"{param}[{j}] must be >= 0, got {int(v)}")
+    return arr.astype(np.int64)
+
+
+def _exact_counts(sizes: Any, n: int, k: int | None, prefix: str) -> np.ndarray:
+    arr = as_vector(sizes, "sizes", k)
+    is_float = np.asarray(sizes).dtype.kind == "f"
+    if is_float and (arr >= 0).all() and (arr <= 1).all() and abs(arr.sum() - 1.0) <= 1e-6:
+        return largest_remainder(arr / arr.sum(), n)
+    counts = _check_counts(arr, "sizes")
+    if int(counts.sum()) != n:
+        raise InfeasibleError(f"{prefix}sizes sum to {int(counts.sum())} but the data has {n} rows")
+    return counts
+
+
+def _bounds(size_min: Any, size_max: Any, n: int, k: int, prefix: str
+            ) -> tuple[np.ndarray, np.ndarray]:
+    lo = _check_counts(as_vector(0 if size_min is None else size_min, "size_min", k), "size_min")
+    hi = _check_counts(as_vector(n if size_max is None else size_max, "size_max", k), "size_max")
+    hi = np.minimum(hi, n)
+    for j in range(k):
+        if lo[j] > hi[j]:
+            raise InfeasibleError(f"{prefix}size_min[{j}]={lo[j]} > {prefix}size_max[{j}]={hi[j]}")
+    if int(hi.sum()) < n:
+        raise InfeasibleError(
+            f"{prefix}size_max sums to {int(hi.sum())} < {n} points: no assignment can place every point")
+    if int(lo.sum()) > n:
+        raise InfeasibleError(
+            f"{prefix}size_min sums to {int(lo.sum())} > {n} points: the minimum sizes cannot all be met")
+    return lo, hi
+
+
+def check_not_both(sizes: Any, size_min: Any, size_max: Any) -> None:
+    """Raise `ValidationError` when exact ``sizes`` come with ``size_min``/``size_max``."""
+    if sizes is not None and (size_min is not None or size_max is not None):
+        raise ValidationError("give either 'sizes' or 'size_min'/'size_max', not both")
+
+
+def infer_k(n_clusters: Any, *arrays: Any) -> int | None:
+    """``n_clusters`` (validated) or the length of the first 1-D array; None when neither."""
+    k = None if n_clusters is None else as_int(n_clusters, "n_clusters", minimum=1)
+    for arr in arrays:
+        if arr is not None and np.ndim(arr) == 1:
+            if k is None:
+                k = len(arr)
+    return k
+
+
+def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
+                  size_min: Any = None, size_max: Any = None, prefix: str = "") -> Sizes:
+    """Validate and normalise every way of giving cluster sizes.
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    n_clusters : int, optional
+        Number of clusters k; inferred from ``sizes`` or array bounds when omitted.
+    sizes : array-like of shape (k,), optional
+        Exact sizes: non-negative ints summing to ``n``, or float fractions summing to 1
+        (rounded to counts by largest remainder).
+    size_min, size_max : int or array-like of shape (k,), optional
+        Per-cluster bounds (defaults 0 and ``n``). With neither sizes nor bounds the sizes are
+        balanced: ``n // k`` or ``n // k + 1``. More clusters than points is only accepted
+        with explicit bounds (which then allow empty clusters).
+    prefix : str, default ""
+        Put before the parameter names in infeasibility messages, e.g. ``"clusters."`` for a
+        spec path (``clusters.size_min[2]=5 > clusters.size_max[2]=4``).
+
+    Returns
+    -------
+    Sizes
+
+    Raises
+    ------
+    ValidationError
+        Wrong types, negative or non-integer sizes, conflicting parameters.
+    InfeasibleError
+        Sizes that no assignment can meet (sum != n, k > n, bounds that exclude every count).
+    """
+    check_not_both(sizes, size_min, size_max)
+    k = infer_k(n_clusters, sizes, size_min, size_max)
+    if k is None:
+        raise ValidationError(
+            "The 'n_clusters' parameter must be given when neither 'sizes' nor per-cluster "
+            "bounds fix the number of clusters. Got None instead.")
+    if k > n and size_min is None and size_max is None:
+        raise InfeasibleError(f"n_clusters={k} exceeds the number of points ({n})")
+    if sizes is not None:
+        return Sizes.from_counts(_exact_counts(sizes, n, k, prefix))
+    if size_min is None and size_max is None:
+        return Sizes.from_counts(balanced_sizes(n, k))
+    lo, hi = _bounds(size_min, size_max, n, k, prefix)
+    return Sizes(lo, hi)
