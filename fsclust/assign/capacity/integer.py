@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from fsclust.assign.capacity.methods import WeightBounds
+    from fsclust.problem.weights import WeightBounds
 
 __all__ = ["IntegerProblem", "integer_problem"]
 
