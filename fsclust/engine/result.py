@@ -12,16 +12,22 @@ __all__ = ["SolveResult"]
 
 @dataclass(eq=False)
 class SolveResult:
-    """Outcome of `fsclust.solve` (best of ``n_init`` restarts).
+    """Outcome of one engine run (best of ``n_init`` restarts) for any model of the driver.
 
     Attributes
     ----------
     labels : ndarray of shape (n,)
-    centers : ndarray of shape (k, d)
+    centers : ndarray
+        What the model's clusters are represented by. k-means (`fsclust.solve`, the spec's
+        ``method: means``): the cluster means, float64 of shape (k, d). k-medoids
+        (`fsclust.solve_medoids`, ``method: medoids``): the medoids' point indices, int64 of
+        shape (k,).
     objective : float
-        Sum of (weighted) squared distances of points to their centers (SSE).
+        The model's objective at ``labels`` and ``centers``: k-means, the sum of (weighted)
+        squared distances of points to their centers (SSE); k-medoids, the (weighted) sum of
+        dissimilarities of points to their medoids.
     mse : float
-        ``objective / n``.
+        ``objective / n`` (for k-medoids, the mean dissimilarity to the medoid).
     n_iter : int
         Assignment steps of the best run.
     converged : bool
