@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_int, fail
+from fsclust._validation import as_int, as_square_matrix, fail
 from fsclust.assign._integer import integer_costs
 from fsclust.errors import SolverError, SolverUnavailableError
 from fsclust.pairwise.objective import (
-    check_distances,
+    DISTANCE_RULES,
     cluster_weights,
     pairwise_objective,
     solve_pairwise,
@@ -109,8 +109,8 @@ def integer_scale(distances: np.ndarray, alpha: np.ndarray) -> tuple[float, bool
 
 def _check_options(n: int, time_limit: Any, n_workers: Any) -> None:
     if n > MAX_EXACT_POINTS:
-        raise fail("distances", f"at most {MAX_EXACT_POINTS} points for the exact solver",
-                   f"{n} points")
+        raise fail("distances", f"at most {MAX_EXACT_POINTS} points for the exact solver", None,
+                   detail=f"{n} points")
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
         raise fail("time_limit", "a number of seconds > 0", time_limit)
     if n_workers is not None:
@@ -206,9 +206,7 @@ def solve_exact(distances: Any, sizes: Any, *, objective: str = "sum", time_limi
     (2.0, True)
     """
     start = time.perf_counter()
-    D = check_distances(distances)
-    if (D < 0).any():
-        raise fail("distances", "non-negative", float(D.min()))
+    D = as_square_matrix(distances, "distances", nonnegative=True, **DISTANCE_RULES)
     counts = resolve_sizes(D.shape[0], sizes=sizes).lo
     alpha = cluster_weights(counts, objective)
     _check_options(D.shape[0], time_limit, n_workers)

@@ -69,9 +69,9 @@ def test_solver_object_is_accepted() -> None:
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"cost": [[1.0, np.nan]], "sizes": [1, 0]}, ValidationError,
-     r"The 'cost' parameter must be finite \(no NaN or inf\). Got 'nan at \[0, 1\]' instead."),
+     r"The 'cost' parameter must be finite \(no NaN or inf\). Got nan at \[0, 1\] instead."),
     ({"cost": [1.0, 2.0]}, ValidationError,
-     "The 'cost' parameter must be a 2-D array. Got 'an array with 1 dimension"),
+     "The 'cost' parameter must be a 2-D array. Got an array with 1 dimension"),
     ({"cost": [["a", "b"]]}, ValidationError, "The 'cost' parameter must be a 2-D array of numbers"),
     ({"cost": [[1.0, 2.0]] * 3, "sizes": [1, 1]}, InfeasibleError,
      "sizes sum to 2 but the data has 3 rows"),
@@ -79,7 +79,8 @@ def test_solver_object_is_accepted() -> None:
     ({"cost": [[1.0, 2.0]] * 3, "size_min": 2}, InfeasibleError, "size_min sums to 4 > 3 points"),
     ({"cost": [[1.0, 2.0, 3.0]], "n": None}, InfeasibleError,
      r"n_clusters=3 exceeds the number of points \(1\)"),
-    ({"cost": [[1.0, 2.0]] * 3, "sizes": [4, -1]}, ValidationError, r"sizes\[1\] must be >= 0, got -1"),
+    ({"cost": [[1.0, 2.0]] * 3, "sizes": [4, -1]}, ValidationError,
+     r"The 'sizes\[1\]' parameter must be an integer >= 0. Got -1 instead."),
     ({"cost": [[1.0, 2.0]] * 2, "solver": "simplex"}, ValidationError,
      r"The 'solver' parameter must be one of \['auto', 'flow', 'hungarian', 'lp'"),
     ({"cost": [[1.0, 2.0]] * 2, "solver": 3}, ValidationError,
