@@ -1,23 +1,54 @@
-"""Small checks shared by the public entry points; every message names the parameter,
-the rule and the value received."""
+"""The one parameter-check style of fsclust: every message names the parameter, the rule and the
+value received, in scikit-learn's form
+
+    The {param!r} parameter must be {rule}. Got {value} instead.
+
+`fail` builds that `ValidationError` (and records ``param``, ``rule`` and the shown value on it,
+so that the YAML spec can re-render it under its own path); the ``as_*`` checkers below use it.
+The value is shown by its ``repr`` (shortened), or by a ``detail`` text that describes it
+(``"shape (3, 2)"``, ``"d[0, 1] = -2"``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from fsclust.errors import ValidationError
 
+__all__ = ["as_float_matrix", "as_int", "as_rng", "as_square_matrix", "as_weights", "fail", "shown"]
 
-def _show(value: Any) -> str:
+
+def shown(value: Any, detail: str | None = None) -> str:
+    """How an error shows the value received: ``detail`` when given, else a short ``repr``."""
+    if detail is not None:
+        return detail
+    if isinstance(value, np.generic):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def fail(param: str, rule: str, value: Any) -> ValidationError:
-    """Build the standard error ``The 'param' parameter must be rule. Got value instead.``."""
-    return ValidationError(f"The {param!r} parameter must be {rule}. Got {_show(value)} instead.")
+def fail(param: str, rule: str, value: Any = None, *, detail: str | None = None) -> ValidationError:
+    """Build the standard error ``The 'param' parameter must be rule. Got value instead.``.
+
+    Parameters
+    ----------
+    param : str
+        The parameter's name, with an index where useful (``"sizes[2]"``).
+    rule : str
+        What the value must be, completing "must be ..." (``"an int >= 1"``).
+    value : object
+        The value received (shown by its ``repr`` unless ``detail`` is given).
+    detail : str, optional
+        A description of the value shown instead of its ``repr`` (``"shape (3, 2)"``).
+    """
+    got = shown(value, detail)
+    error = ValidationError(f"The {param!r} parameter must be {rule}. Got {got} instead.")
+    error.param, error.rule, error.got = param, rule, got
+    return error
 
 
 def as_float_matrix(value: Any, param: str, *, min_rows: int = 1, min_cols: int = 1) -> np.ndarray:
@@ -34,15 +65,80 @@ def as_float_matrix(value: Any, param: str, *, min_rows: int = 1, min_cols: int 
     except (TypeError, ValueError) as exc:
         raise fail(param, "a 2-D array of numbers", value) from exc
     if arr.ndim != 2:
-        raise fail(param, "a 2-D array", f"an array with {arr.ndim} dimension(s)")
+        raise fail(param, "a 2-D array", arr, detail=f"an array with {arr.ndim} dimension(s)")
     if arr.shape[0] < min_rows or arr.shape[1] < min_cols:
-        raise fail(param, f"an array with at least {min_rows} row(s) and {min_cols} column(s)",
-                   f"shape {arr.shape}")
+        raise fail(param, f"an array with at least {min_rows} row(s) and {min_cols} column(s)", arr,
+                   detail=f"shape {arr.shape}")
     bad = ~np.isfinite(arr)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise fail(param, "finite (no NaN or inf)", f"{arr[i, j]} at [{i}, {j}]")
+        raise fail(param, "finite (no NaN or inf)", arr, detail=f"{arr[i, j]} at [{i}, {j}]")
     return arr
+
+
+def _number(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _entries(arr: np.ndarray, where: np.ndarray, names: Sequence[str] | None = None,
+             mirror: bool = False) -> str:
+    """``"d[i, j] = v"`` for the first three (i, j) of ``where`` (names instead of indices when
+    given; with ``mirror`` also ``d[j, i]``), and how many more there are."""
+    def entry(i: int, j: int) -> str:
+        row, column = (i, j) if names is None else (names[i], names[j])
+        return f"d[{row}, {column}] = {_number(arr[i, j])}"
+
+    parts = [entry(i, j) + (f" but {entry(j, i)}" if mirror else "") for i, j in where[:3]]
+    more = f" and {len(where) - 3} more" if len(where) > 3 else ""
+    return ("; " if mirror else ", ").join(parts) + more
+
+
+def as_square_matrix(value: Any, param: str, *, symmetric: bool = False, zero_diagonal: bool = False,
+                     nonnegative: bool = False, rtol: float = 0.0,
+                     names: Sequence[str] | None = None) -> np.ndarray:
+    """Return ``value`` as a finite square float64 matrix of shape (n, n) or raise a `ValidationError`.
+
+    The checks run in this order: a 2-D array of finite numbers (`as_float_matrix`), square,
+    then the optional rules ``nonnegative`` (every entry >= 0), ``zero_diagonal``
+    (``|d[i, i]| <= tol``) and ``symmetric`` (``|d[i, j] - d[j, i]| <= tol``), with
+    ``tol = rtol * max(1, max |d|)``. The message lists up to three offending entries.
+
+    Parameters
+    ----------
+    value : array-like of shape (n, n)
+    param : str
+        Name used in the error message.
+    symmetric, zero_diagonal, nonnegative : bool, default False
+        Which optional rules to check.
+    rtol : float, default 0.0
+        Round-off tolerated by the diagonal and symmetry rules, relative to ``max(1, max |d|)``.
+    names : sequence of str, optional
+        Row/column names shown in the message instead of indices (``d[a, b] = 1``).
+    """
+    arr = as_float_matrix(value, param)
+    if arr.shape[0] != arr.shape[1]:
+        raise fail(param, "a square (n, n) matrix", arr, detail=f"shape {arr.shape}")
+    tol = rtol * max(1.0, float(np.abs(arr).max(initial=0.0)))
+    wanted = {"non-negative": nonnegative, "zero on the diagonal": zero_diagonal, "symmetric": symmetric}
+    for rule in (rule for rule, on in wanted.items() if on):
+        where = _OFFENDING[rule](arr, tol)
+        if where.size:
+            raise fail(param, rule, arr, detail=_entries(arr, where, names, mirror=rule == "symmetric"))
+    return arr
+
+
+def _diagonal(arr: np.ndarray, tol: float) -> np.ndarray:
+    bad = np.flatnonzero(np.abs(np.diagonal(arr)) > tol)
+    return np.stack([bad, bad], axis=1)
+
+
+# rule -> the (i, j) index pairs, shape (m, 2), of the entries of a square matrix that break it
+_OFFENDING: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "non-negative": lambda arr, tol: np.argwhere(arr < 0),
+    "zero on the diagonal": _diagonal,
+    "symmetric": lambda arr, tol: np.argwhere(np.triu(np.abs(arr - arr.T) > tol)),
+}
 
 
 def as_weights(value: Any, n: int, param: str = "sample_weight") -> np.ndarray:
@@ -56,7 +152,7 @@ def as_weights(value: Any, n: int, param: str = "sample_weight") -> np.ndarray:
     if w.ndim == 0:
         w = np.full(n, float(w))
     if w.shape != (n,):
-        raise fail(param, f"of shape ({n},)", f"shape {w.shape}")
+        raise fail(param, f"of shape ({n},)", w, detail=f"shape {w.shape}")
     if not np.isfinite(w).all() or (w <= 0).any():
         raise fail(param, "finite and > 0", w[~(np.isfinite(w) & (w > 0))][0])
     return w

@@ -21,7 +21,16 @@ class FsclustError(Exception):
 
 
 class ValidationError(FsclustError, ValueError):
-    """A parameter or input value breaks a documented rule (user input)."""
+    """A parameter or input value breaks a documented rule (user input).
+
+    Errors built by ``fsclust._validation.fail`` read ``The 'param' parameter must be RULE. Got
+    VALUE instead.`` and keep the parts as ``param``, ``rule`` and ``got`` (the value as shown),
+    so that the YAML spec can render them under its own path; other errors leave them None.
+    """
+
+    param: str | None = None
+    rule: str | None = None
+    got: str | None = None
 
 
 class SpecError(ValidationError):

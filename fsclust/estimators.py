@@ -38,8 +38,8 @@ class _FixedSizeEstimator:
         """Set constructor parameters; unknown names raise `ValidationError`."""
         for name, value in params.items():
             if name not in self._param_names():
-                raise ValidationError(f"Invalid parameter {name!r} for {type(self).__name__}; "
-                                      f"valid parameters are {self._param_names()}")
+                raise fail(name, f"a parameter of {type(self).__name__} (one of "
+                           f"{self._param_names()})", value)
             setattr(self, name, value)
         return self
 
@@ -92,8 +92,8 @@ class _FixedSizeEstimator:
         self._check_fitted()
         X = as_float_matrix(X, "X")
         if X.shape[1] != self.n_features_in_:
-            raise fail("X", f"an array with {self.n_features_in_} columns (as in fit)",
-                       f"{X.shape[1]} columns")
+            raise fail("X", f"an array with {self.n_features_in_} columns (as in fit)", X,
+                       detail=f"{X.shape[1]} columns")
         return X
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:

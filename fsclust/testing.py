@@ -4,8 +4,9 @@ Usable by anyone who embeds the assignment kernel or writes a backend, to check 
 instances (NetworkX and itertools only; no fsclust backend is involved).
 
 ``network_simplex_optimum`` solves the transportation problem with NetworkX's network simplex on
-*integer* costs (exact arithmetic); float costs are first rounded on a 2**40 grid, which bounds the
-error of the returned optimum by ``n * max|C| / 2**40`` (far below the 1e-9 relative tolerance).
+*integer* costs (exact arithmetic); float costs are first rounded on a 2**40 grid
+(`fsclust.assign._integer.integer_costs`), which bounds the error of the returned optimum by
+``n * max|C| / 2**40`` (far below the 1e-9 relative tolerance).
 NetworkX documents that float weights may fail, and they do, so they are never passed.
 """
 
@@ -16,18 +17,18 @@ import itertools
 import networkx as nx
 import numpy as np
 
+from fsclust.assign._integer import integer_costs
 from fsclust.assign.certificate import bound_violation
 from fsclust.problem.sizes import Sizes
 
 _BLOCK_BYTES = 4 * 1024**2
+_GRID = 2.0**40          # the largest shifted cost becomes 2**40 (exact integer arithmetic below)
 
 
 def network_simplex_optimum(cost: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     """Optimal total float cost of assigning rows to columns with ``lo <= counts <= hi``."""
     n, k = cost.shape
-    shifted = cost - cost.min(axis=1, keepdims=True)
-    top = shifted.max()
-    grid = np.rint(shifted * (2**40 / top)).astype(np.int64) if top > 0 else np.zeros((n, k), np.int64)
+    grid = integer_costs(cost, _GRID).values
     graph = nx.DiGraph()
     graph.add_node("sink", demand=int(n - lo.sum()))
     for j in range(k):

@@ -50,9 +50,9 @@ BAD = {
     "ragged rows": (P, {"p.csv": "id,x,y\np0,0,1\np1,1\n"},
                     r"p\.csv:3: ragged rows: this row has 2 cells but the header has 3"),
     "asymmetric": (M, {"m.tsv": GOOD_MATRIX.replace("b\t1\t0", "b\t2\t0")},
-                   r"must be symmetric: d\[a, b\] = 1 but d\[b, a\] = 2"),
+                   r"data\.matrix: must be symmetric, got d\[a, b\] = 1 but d\[b, a\] = 2"),
     "negative": (M, {"m.tsv": GOOD_MATRIX.replace("c\t4\t3", "c\t-4\t3").replace("\t4\t5\nb", "\t-4\t5\nb")},
-                 r"distances must be >= 0: d\[a, c\] = -4, d\[c, a\] = -4"),
+                 r"data\.matrix: must be non-negative, got d\[a, c\] = -4, d\[c, a\] = -4"),
     "name not found": (M + "constraints: {must_link: [[a, zed]]}\n", {"m.tsv": GOOD_MATRIX},
                        r"constraints\.must_link\[0\]\[1\]: must be a point name from the data .* got 'zed'"),
     "duplicate names": (P, {"p.csv": "id,x,y\np0,0,0\np0,1,1\n"},
@@ -74,8 +74,8 @@ BAD = {
                         r"spec\.yaml: data\.weight_column: must be a weight > 0 for every point, "
                         r"got -2 for point 'p1'\n"),
     "weight column missing": (WP.replace("weight_column: w", "weight_column: kg"), {"p.csv": WPOINTS},
-                              r"data\.weight_column: column 'kg' not found in .*p\.csv; its columns "
-                              r"are \['id', 'x', 'y', 'w'\]"),
+                              r"data\.weight_column: must be a column of .*p\.csv \(one of "
+                              r"\['id', 'x', 'y', 'w'\]\), got 'kg'"),
     "medoids with mds_dims": ("data: {matrix: m.tsv, mds_dims: 2}\nclusters: {k: 2}\n"
                               "solver: {method: medoids}\n", {"m.tsv": GOOD_MATRIX},
                               r"data\.mds_dims: must be omitted with solver\.method: medoids \(no MDS "

@@ -47,7 +47,9 @@ def test_get_and_set_params() -> None:
     assert params["n_clusters"] == 3 and params["n_init"] == 4 and params["solver"] == "flow"
     assert model.set_params(max_iter=7) is model and model.max_iter == 7
     assert repr(model) == "FixedSizeKMeans(n_clusters=3, n_init=4, max_iter=7)"
-    with pytest.raises(ValidationError, match="Invalid parameter 'colour' for FixedSizeKMeans"):
+    with pytest.raises(ValidationError, match=r"The 'colour' parameter must be a parameter of "
+                                              r"FixedSizeKMeans \(one of \['n_clusters', .*\]\). "
+                                              r"Got 'red' instead."):
         model.set_params(colour="red")
 
 

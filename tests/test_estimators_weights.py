@@ -86,7 +86,7 @@ def test_sizes_still_count_points_with_weights():
 
 
 @pytest.mark.parametrize(("weight", "message"), [
-    (np.ones(5), r"The 'sample_weight' parameter must be of shape \(6,\). Got 'shape \(5,\)' "
+    (np.ones(5), r"The 'sample_weight' parameter must be of shape \(6,\). Got shape \(5,\) "
                  r"instead."),
     (np.array([1.0, 1.0, 0.0, 1.0, 1.0, 1.0]), r"The 'sample_weight' parameter must be finite "
                                                r"and > 0. Got .*0.0.* instead."),

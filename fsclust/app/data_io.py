@@ -1,7 +1,10 @@
 """Reading data files: points (CSV/TSV/NPY) and square distance matrices (CSV/TSV/NPY with names).
 
-Every error is a `ValidationError` whose message starts with the file name (and line number for
-text files) and says which rule the content broke and what was found.
+Every error is a `ValidationError`. Errors in the file's content start with the file name (and
+line number for text files) and say which rule the content broke and what was found; errors
+about a spec key (a column that does not exist, a matrix that is not symmetric, ...) are built
+by `fsclust._validation.fail` for that key (``data.columns``, ``data.matrix``), and `load_spec`
+renders them under the spec path.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fsclust._validation import as_square_matrix, fail
 from fsclust.errors import ValidationError
 
 __all__ = ["PointTable", "column_index", "read_matrix", "read_points", "read_table"]
@@ -94,12 +98,11 @@ def column_index(header: list[str], key: str | int, path: Path, param: str) -> i
     """Index of column ``key`` (a name or an index) in ``header``; errors name ``param`` and ``path``."""
     if isinstance(key, int):
         if not 0 <= key < len(header):
-            raise ValidationError(f"{param}: column index must be in [0, {len(header)}), got {key} "
-                                  f"({path} has {len(header)} columns)")
+            raise fail(param, f"a column index in [0, {len(header)}) ({path} has {len(header)} columns)",
+                       key)
         return key
     if key not in header:
-        raise ValidationError(f"{param}: column {key!r} not found in {path}; its columns are "
-                              f"{header}")
+        raise fail(param, f"a column of {path} (one of {header})", key)
     return header.index(key)
 
 
@@ -163,12 +166,12 @@ def _load_npy(path: Path) -> np.ndarray:
 def _points_from_array(arr: np.ndarray, path: Path, columns: list[str | int] | None,
                        name_column: str | int | None) -> PointTable:
     if name_column is not None:
-        raise ValidationError(f"data.name_column: {path} is a .npy array without names")
+        raise fail("data.name_column", f"omitted for {path} (a .npy array has no names)", name_column)
     header = [str(j) for j in range(arr.shape[1])]
     for key in columns or []:
         if not isinstance(key, int):
-            raise ValidationError(f"data.columns: {path} is a .npy array: give column indices, "
-                                  f"got {key!r}")
+            raise fail("data.columns", f"column indices for {path} (a .npy array has no column "
+                       "names)", key)
     picked = [column_index(header, key, path, "data.columns") for key in columns or range(len(header))]
     return PointTable(arr[:, picked], [str(i) for i in range(arr.shape[0])],
                       [header[j] for j in picked])
@@ -178,8 +181,9 @@ def read_matrix(path: Path, *, delimiter: str | None = None) -> PointTable:
     """A square dissimilarity matrix: text with a header row of names and a first column of names
     (the corner cell is ignored), or a square ``.npy`` array (rows named ``"0"``, ``"1"``, ...).
 
-    The matrix must be symmetric, non-negative, finite and have a zero diagonal; every error says
-    which entries break the rule.
+    The matrix must be symmetric, non-negative, finite and have a zero diagonal (up to a round-off
+    of ``1e-9 * max(1, max entry)``); an error names ``data.matrix`` and lists the entries that
+    break the rule (`fsclust._validation.as_square_matrix`).
 
     Returns
     -------
@@ -191,7 +195,8 @@ def read_matrix(path: Path, *, delimiter: str | None = None) -> PointTable:
         names = [str(i) for i in range(values.shape[0])]
     else:
         values, names = _matrix_from_text(path, delimiter)
-    check_distances(values, names, path)
+    values = as_square_matrix(values, "data.matrix", nonnegative=True, zero_diagonal=True,
+                              symmetric=True, rtol=1e-9, names=names)
     return PointTable(values, names, list(names))
 
 
@@ -208,34 +213,3 @@ def _matrix_from_text(path: Path, delimiter: str | None) -> tuple[np.ndarray, li
     values = np.array([[_number(c, path, line, names[j]) for j, c in enumerate(cells[1:])]
                        for line, cells in rows])
     return values, names
-
-
-def _pairs(names: list[str], where: np.ndarray, values: np.ndarray) -> str:
-    shown = [f"d[{names[i]}, {names[j]}] = {values[i, j]:g}" for i, j in where[:3]]
-    more = f" and {len(where) - 3} more" if len(where) > 3 else ""
-    return ", ".join(shown) + more
-
-
-def check_distances(values: np.ndarray, names: list[str], path: Path | str) -> None:
-    """Raise `ValidationError` unless ``values`` (n, n) is a square, symmetric, non-negative,
-    zero-diagonal matrix of finite numbers; the message lists the offending entries."""
-    n = values.shape[0]
-    if values.ndim != 2 or values.shape != (n, n):
-        raise ValidationError(f"{path}: a distance matrix must be square, got shape {values.shape}")
-    bad = np.argwhere(~np.isfinite(values))
-    if bad.size:
-        raise ValidationError(f"{path}: distances must be finite: {_pairs(names, bad, values)}")
-    negative = np.argwhere(values < 0)
-    if negative.size:
-        raise ValidationError(f"{path}: distances must be >= 0: {_pairs(names, negative, values)}")
-    diagonal = np.flatnonzero(np.diag(values) != 0)
-    if diagonal.size:
-        cells = np.stack([diagonal, diagonal], axis=1)
-        raise ValidationError(f"{path}: the diagonal must be 0: {_pairs(names, cells, values)}")
-    tol = 1e-9 * max(float(values.max(initial=0.0)), 1.0)
-    asym = np.argwhere(np.triu(np.abs(values - values.T) > tol))
-    if asym.size:
-        shown = [f"d[{names[i]}, {names[j]}] = {values[i, j]:g} but d[{names[j]}, {names[i]}] = "
-                 f"{values[j, i]:g}" for i, j in asym[:3]]
-        more = f" and {len(asym) - 3} more pair(s)" if len(asym) > 3 else ""
-        raise ValidationError(f"{path}: the matrix must be symmetric: " + "; ".join(shown) + more)

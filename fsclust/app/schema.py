@@ -2,7 +2,10 @@
 
 A schema is a dict of `Field` objects per section; each field has a *check* that returns the
 normalised value or raises `Invalid(path, rule, value)`. `load_spec` turns `Invalid` into a
-`SpecError` reading ``FILE: PATH: must be RULE, got VALUE``.
+`SpecError` reading ``FILE: PATH: must be RULE, got VALUE``; a library parameter error
+(``The 'param' parameter must be RULE. Got VALUE instead.``, `fsclust._validation.fail`) met
+while building the spec is rendered the same way under the spec path, showing the value as
+`fsclust._validation.shown` does for both.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from fsclust._validation import shown
 
 __all__ = ["Field", "Invalid", "check_section", "load_yaml"]
 
@@ -23,14 +28,9 @@ class Invalid(Exception):
     ``"-1.0 for point 'b'"`` for an entry of a data file."""
 
     def __init__(self, path: str, rule: str, value: Any, *, detail: str | None = None) -> None:
-        got = _show(value) if detail is None else detail
+        got = shown(value, detail)
         super().__init__(f"{path or 'top level'}: must be {rule}, got {got}")
         self.path, self.rule, self.value = path, rule, value
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 from fsclust.app import schema as s
 from fsclust.app.data_io import PointTable, column_index, read_matrix, read_points, read_table
 from fsclust.assign.capacity.methods import CAPACITY_METHODS
-from fsclust.errors import FsclustError, InfeasibleError, SpecError
+from fsclust.errors import FsclustError, InfeasibleError, SpecError, ValidationError
 from fsclust.models.init import INITS
 from fsclust.models.kmedoids import MEDOID_INITS
 from fsclust.pairwise.mds import MDSResult, classical_mds, pairwise_distances
@@ -239,9 +239,7 @@ def load_spec(path: str | Path) -> Spec:
     except s.Invalid as exc:
         raise SpecError(f"{path}: {exc}") from None
     except _At as exc:
-        kind = InfeasibleError if isinstance(exc.error, InfeasibleError) else SpecError
-        where = "" if str(exc.error).startswith(exc.where.split(".")[0]) else f"{exc.where}: "
-        raise kind(f"{path}: {where}{exc.error}") from None
+        raise exc.rendered(path) from None
 
 
 def _section(name: str) -> s.Check:
@@ -263,6 +261,36 @@ class _At(Exception):
     def __init__(self, where: str, error: FsclustError) -> None:
         super().__init__(str(error))
         self.where, self.error = where, error
+
+    def rendered(self, file: Path) -> FsclustError:
+        """The error for the spec ``file``: a library parameter error (`fsclust._validation.fail`)
+        rendered like every schema error, ``FILE: PATH: must be RULE, got VALUE``; any other
+        error prefixed with ``where`` unless it names the section already."""
+        error = self.error
+        if isinstance(error, ValidationError) and error.param is not None and error.rule is not None:
+            invalid = s.Invalid(_spec_path(self.where, error.param), error.rule, None, detail=error.got)
+            return SpecError(f"{file}: {invalid}")
+        kind = InfeasibleError if isinstance(error, InfeasibleError) else SpecError
+        where = "" if str(error).startswith(self.where.split(".")[0]) else f"{self.where}: "
+        return kind(f"{file}: {where}{error}")
+
+
+# Library parameters that the spec spells differently.
+_SPEC_NAMES = {"n_clusters": "clusters.k", "n_components": "data.mds_dims"}
+
+
+def _spec_path(where: str, param: str) -> str:
+    """The spec path of library parameter ``param`` (``"sizes[2]"`` -> ``"clusters.sizes[2]"``)
+    raised while building ``where``; ``where`` itself for a parameter the spec does not have."""
+    name, bracket, index = param.partition("[")
+    section = where.split(".")[0]
+    if name in _SPEC_NAMES:
+        name = _SPEC_NAMES[name]
+    elif name in SCHEMA.get(section, {}):
+        name = f"{section}.{name}"
+    elif not name.startswith(f"{section}."):
+        return where
+    return name + bracket + index
 
 
 def _build(path: Path, sections: dict[str, Any]) -> Spec:

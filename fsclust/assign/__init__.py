@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix
+from fsclust._validation import as_float_matrix, fail
 from fsclust.assign.base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
 from fsclust.assign.certificate import is_optimal, polish
 from fsclust.assign.costs import PointCosts
@@ -18,7 +18,7 @@ from fsclust.assign.dual import DualSolver
 from fsclust.assign.flow import FlowSolver
 from fsclust.assign.hungarian import HungarianSolver
 from fsclust.assign.lp import LPSolver
-from fsclust.errors import SolverError, SolverUnavailableError, ValidationError
+from fsclust.errors import SolverError, SolverUnavailableError
 from fsclust.problem.sizes import Sizes, resolve_sizes
 
 __all__ = [
@@ -54,7 +54,7 @@ def solver_names() -> list[str]:
 def register_solver(solver: AssignmentSolver) -> None:
     """Add a backend to the registry under ``solver.name`` (names must be new)."""
     if solver.name in SOLVERS or solver.name == "auto":
-        raise ValidationError(f"a solver named {solver.name!r} is already registered")
+        raise fail("solver", f"a backend whose name is new (not one of {['auto', *SOLVERS]})", solver.name)
     SOLVERS[solver.name] = solver
 
 
@@ -90,12 +90,10 @@ def get_solver(solver: str | AssignmentSolver | None, sizes: Sizes | None = None
         if solver == "auto":
             return _auto(sizes, n) if sizes is not None else SOLVERS[DEFAULT_SOLVER]
         if solver not in SOLVERS:
-            raise ValidationError(
-                f"The 'solver' parameter must be one of {['auto', *SOLVERS]}. Got {solver!r} instead.")
+            raise fail("solver", f"one of {['auto', *SOLVERS]}", solver)
         solver = SOLVERS[solver]
     elif not isinstance(solver, AssignmentSolver):
-        raise ValidationError(
-            f"The 'solver' parameter must be a solver name or an AssignmentSolver. Got {solver!r} instead.")
+        raise fail("solver", "a solver name or an AssignmentSolver", solver)
     if not solver.is_available():
         raise SolverUnavailableError(
             f"The solver {solver.name!r} is not installed: pip install {solver.library}")

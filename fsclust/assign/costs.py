@@ -93,7 +93,8 @@ def _check_points(X: object, centers: object, sample_weight: object
     X = as_float_matrix(X, "X")
     centers = as_float_matrix(centers, "centers")
     if centers.shape[1] != X.shape[1]:
-        raise fail("centers", f"an array with {X.shape[1]} column(s) like X", f"shape {centers.shape}")
+        raise fail("centers", f"an array with {X.shape[1]} column(s) like X", centers,
+                   detail=f"shape {centers.shape}")
     return X, centers, None if sample_weight is None else as_weights(sample_weight, X.shape[0])
 
 

@@ -5,11 +5,11 @@ capacity 1 and cost ``C[i, j]``. Cluster ``j`` demands ``size_min_j`` units; wit
 absorbs the remaining ``n - sum(size_min)`` units through arcs ``j -> sink`` of capacity
 ``size_max_j - size_min_j``. Integral capacities make the optimal flow integral.
 
-OR-Tools needs int64 costs. Costs are shifted by their row minima (free: each point is assigned
-once) and scaled by the largest factor for which ``4 * (max cost + 1) * (nodes + 1)`` fits in
-int64 (the cost-scaling algorithm multiplies costs by ``nodes + 1``; OR-Tools keeps its own
-margin). The rounded solution is then polished to the exact float64 optimum by cycle
-cancelling (`certificate.polish`).
+OR-Tools needs int64 costs: `fsclust.assign._integer.integer_costs` shifts them by their row
+minima (free: each point is assigned once) and scales them by the largest factor for which
+``4 * (max cost + 1) * (nodes + 1)`` fits in int64 (`flow_limit`: the cost-scaling algorithm
+multiplies costs by ``nodes + 1``; OR-Tools keeps its own margin). The rounded solution is then
+polished to the exact float64 optimum by cycle cancelling (`certificate.polish`).
 """
 
 from __future__ import annotations
@@ -18,35 +18,13 @@ import importlib.util
 
 import numpy as np
 
+from fsclust.assign._integer import flow_limit, integer_costs
 from fsclust.assign.base import Assignment, Capabilities, assignment_from_labels
 from fsclust.assign.certificate import polish
 from fsclust.errors import InfeasibleError, SolverError
 from fsclust.problem.sizes import Sizes
 
-__all__ = ["FlowSolver", "integer_costs"]
-
-_INT64_MAX = np.iinfo(np.int64).max
-_HEADROOM = 4
-
-
-def integer_costs(cost: np.ndarray, n_nodes: int) -> np.ndarray:
-    """Row-shift ``cost`` (n, k) and scale it to int64 so ``(max + 1) * (n_nodes + 1)`` fits.
-
-    Returns
-    -------
-    ndarray of shape (n, k), int64
-        Non-negative integer costs whose optimal assignment is optimal for ``cost`` up to a total
-        rounding error of ``n / scale`` (polished away afterwards).
-    """
-    shifted = cost - cost.min(axis=1, keepdims=True)
-    top = float(shifted.max(initial=0.0))
-    # OR-Tools' own range check (measured on 9.15) is about 2.5x stricter than the textbook
-    # (max + 1) * (nodes + 1) <= int64 max, so keep a factor 4 of headroom.
-    budget = _INT64_MAX // (_HEADROOM * (n_nodes + 1)) - 1
-    scale = budget / top if top > 0 else 1.0
-    if not np.isfinite(scale):           # subnormal ``top``: scale in two finite steps
-        shifted, scale = shifted / top, float(budget)
-    return np.minimum(np.rint(shifted * scale), budget).astype(np.int64)
+__all__ = ["FlowSolver"]
 
 
 class FlowSolver:
@@ -68,7 +46,7 @@ class FlowSolver:
         sink = n + k
         tails = np.repeat(np.arange(n, dtype=np.int64), k)
         heads = np.tile(np.arange(n, n + k, dtype=np.int64), n)
-        int_cost = integer_costs(cost, n + k + 1).ravel()
+        int_cost = integer_costs(cost, flow_limit(n + k + 1)).values.ravel()
         smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(n * k, np.int64), int_cost)
         nodes = np.arange(n + k + 1, dtype=np.int64)
         supplies = np.concatenate([np.ones(n, np.int64), -sizes.lo, [0]])

@@ -17,9 +17,10 @@ cannot-link pair apart it is optimal for the constrained problem too (its feasib
 subset) and is returned as is. Only otherwise does CP-SAT run.
 
 CP-SAT needs integer coefficients: each point's costs are shifted by their row minimum (free, as
-every point is assigned once) and scaled by ``2**40 / max unit cost``, then rounded. The result
-is optimal for the rounded costs; its float cost exceeds the float optimum by at most ``n_units
-/ scale`` (stored as ``info["gap_bound"]``, about ``1e-12 * n_units`` of the largest unit cost).
+every point is assigned once), summed per unit and scaled by ``2**40 / max unit cost``, then
+rounded (`fsclust.assign._integer.integer_costs` with ``CPSAT_LIMIT``). The result is optimal
+for the rounded costs; its float cost exceeds the float optimum by at most ``n_units / scale``
+(stored as ``info["gap_bound"]``, about ``1e-12 * n_units`` of the largest unit cost).
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ from typing import Any
 
 import numpy as np
 
+from fsclust.assign._integer import CPSAT_LIMIT, integer_costs, shift_rows
 from fsclust.assign.base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
 from fsclust.errors import InfeasibleError, SolverError
 from fsclust.problem.links import Links
 from fsclust.problem.sizes import Sizes
 
 __all__ = ["ConstrainedSolver", "respects_links", "unit_costs"]
-
-_SCALE_TOP = float(2**40)
 
 
 def respects_links(labels: np.ndarray, links: Links) -> bool:
@@ -69,9 +69,8 @@ def unit_costs(cost: np.ndarray, links: Links) -> tuple[np.ndarray, np.ndarray, 
     free = np.flatnonzero(unit_of < 0)
     unit_of[free] = len(links.groups) + np.arange(free.size)
     n_units = len(links.groups) + free.size
-    shifted = cost - cost.min(axis=1, keepdims=True)
     summed = np.zeros((n_units, cost.shape[1]))
-    np.add.at(summed, unit_of, shifted)
+    np.add.at(summed, unit_of, shift_rows(cost))
     return summed, np.bincount(unit_of, minlength=n_units).astype(np.int64), unit_of
 
 
@@ -109,12 +108,10 @@ class ConstrainedSolver:
         if respects_links(relaxed.labels, self.links):
             return relaxed
         summed, weight, unit_of = unit_costs(cost, self.links)
-        top = float(summed.max(initial=0.0))
-        scale = _SCALE_TOP / top if top > 0 else 1.0
-        unit_labels, info = self._cp_sat(np.rint(summed * scale).astype(np.int64), weight, unit_of,
-                                         sizes)
+        scaled = integer_costs(summed, CPSAT_LIMIT, shift=False)
+        unit_labels, info = self._cp_sat(scaled.values, weight, unit_of, sizes)
         return assignment_from_labels(cost, unit_labels[unit_of], self.name,
-                                      gap_bound=summed.shape[0] / scale, **info)
+                                      gap_bound=scaled.error_bound, **info)
 
     def _cp_sat(self, int_cost: np.ndarray, weight: np.ndarray, unit_of: np.ndarray,
                 sizes: Sizes) -> tuple[np.ndarray, dict[str, Any]]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fsclust._validation import as_int, as_rng, fail
+from fsclust._validation import as_int, as_rng, as_square_matrix, fail
 from fsclust.assign import DEFAULT_SOLVER, AssignmentSolver, get_solver, run_solver
 from fsclust.assign.capacity.methods import CapacityMethod, capacity_method
 from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean
@@ -23,12 +23,7 @@ from fsclust.engine.core import AssignFunction, Parts, Run, run_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.localsearch import check_local_search, make_refine
 from fsclust.models.init import resolve_init
-from fsclust.models.kmedoids import (
-    check_dissimilarities,
-    medoid_cost,
-    medoid_init,
-    medoid_update,
-)
+from fsclust.models.kmedoids import medoid_cost, medoid_init, medoid_update
 from fsclust.models.update import mean_update
 from fsclust.problem.problem import Problem
 
@@ -285,8 +280,11 @@ def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: A
 
 
 def medoid_problem(dissimilarity: Any, *, param: str = "X", **sizes: Any) -> Problem:
-    """Validate the (n, n) matrix (errors name ``param``) and the sizes into a `Problem`."""
-    D = check_dissimilarities(dissimilarity, param)
+    """Validate the (n, n) matrix (errors name ``param``) and the sizes into a `Problem`.
+
+    The matrix must be finite, non-negative and zero on the diagonal (up to a round-off of
+    ``1e-9 * max(1, max entry)``); it need not be symmetric."""
+    D = as_square_matrix(dissimilarity, param, nonnegative=True, zero_diagonal=True, rtol=1e-9)
     return Problem.create(D, **sizes)
 
 

@@ -151,13 +151,14 @@ def resolve_init(init: Any, k: int, d: int, sample_weight: np.ndarray | None = N
     else:
         arr = np.asarray(init, dtype=np.float64)
         if arr.shape != (k, d) or not np.isfinite(arr).all():
-            raise fail("init", f"a finite array of shape ({k}, {d})", f"shape {arr.shape}")
+            raise fail("init", f"a finite array of shape ({k}, {d})", arr, detail=f"shape {arr.shape}")
         return lambda X, rng: arr.copy()
 
     def call(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         centers = np.asarray(func(X, k, rng), dtype=np.float64)
         if centers.shape != (k, d):
-            raise fail("init", f"a callable returning shape ({k}, {d})", f"shape {centers.shape}")
+            raise fail("init", f"a callable returning shape ({k}, {d})", centers,
+                       detail=f"shape {centers.shape}")
         return centers
 
     return call

@@ -28,41 +28,17 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix, fail
+from fsclust._validation import fail
 
 __all__ = [
     "MEDOID_INITS",
-    "check_dissimilarities",
     "medoid_cost",
     "medoid_init",
     "medoid_update",
     "medoids_plusplus",
 ]
 
-_DIAGONAL_TOL = 1e-9
 _BLOCK_ENTRIES = 2**23
-
-
-def check_dissimilarities(value: Any, param: str = "X") -> np.ndarray:
-    """Return ``value`` as a valid (n, n) dissimilarity matrix or raise `ValidationError`.
-
-    Rules: 2-D and square, finite, non-negative, and zero on the diagonal (up to
-    ``1e-9 * max(1, max entry)``). The message names the first offending entry.
-    """
-    arr = as_float_matrix(value, param)
-    if arr.shape[0] != arr.shape[1]:
-        raise fail(param, "a square (n, n) dissimilarity matrix", f"shape {arr.shape}")
-    negative = np.argwhere(arr < 0)
-    if negative.size:
-        i, j = negative[0]
-        raise fail(param, "non-negative (dissimilarities)", f"{float(arr[i, j])!r} at [{i}, {j}]")
-    diagonal = np.diagonal(arr)
-    bad = np.flatnonzero(diagonal > _DIAGONAL_TOL * max(1.0, float(arr.max())))
-    if bad.size:
-        i = int(bad[0])
-        raise fail(param, "zero on the diagonal (a point's dissimilarity to itself)",
-                   f"{float(diagonal[i])!r} at [{i}, {i}]")
-    return arr
 
 
 def medoid_cost(dissimilarity: np.ndarray, medoids: np.ndarray,

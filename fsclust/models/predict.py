@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from fsclust._validation import fail
 from fsclust.assign import assign
-from fsclust.errors import InfeasibleError, ValidationError
+from fsclust.errors import InfeasibleError
 
 __all__ = ["PREDICT_MODES", "CapacityLedger", "fitted_upper", "predict_labels"]
 
@@ -78,8 +79,8 @@ def _proportional(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
 
 def _remaining(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
     if ledger.left is None:
-        raise ValidationError("capacity='remaining' needs sizes counted in points "
-                              "(size_unit='count'); this model was fitted with total-weight sizes")
+        raise fail("capacity", "'nearest' or 'proportional' for a model fitted with total-weight sizes "
+                   "('remaining' needs sizes counted in points, size_unit='count')", "remaining")
     m, free = cost.shape[0], int(ledger.left.sum())
     if m > free:
         raise InfeasibleError(
@@ -100,6 +101,5 @@ PREDICT_MODES: dict[str, Callable[[np.ndarray, CapacityLedger], np.ndarray]] = {
 def predict_labels(cost: np.ndarray, capacity: str, ledger: CapacityLedger) -> np.ndarray:
     """Labels (m,) of a batch with costs ``cost`` (m, k) under a mode of `PREDICT_MODES`."""
     if not isinstance(capacity, str) or capacity not in PREDICT_MODES:
-        raise ValidationError(f"The 'capacity' parameter must be one of {list(PREDICT_MODES)}. "
-                              f"Got {capacity!r} instead.")
+        raise fail("capacity", f"one of {list(PREDICT_MODES)}", capacity)
     return PREDICT_MODES[capacity](cost, ledger)

@@ -14,29 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix, as_int, as_rng, fail
+from fsclust._validation import as_int, as_rng, as_square_matrix, fail
 from fsclust.engine.core import best_index
 from fsclust.engine.parallel import ordered_map
 from fsclust.localsearch.exchange import LocalSearchResult, exchange
 from fsclust.problem.sizes import resolve_sizes
 
-__all__ = ["OBJECTIVES", "PairwiseModel", "cluster_weights", "pairwise_exchange",
+__all__ = ["DISTANCE_RULES", "OBJECTIVES", "PairwiseModel", "cluster_weights", "pairwise_exchange",
            "pairwise_objective", "solve_pairwise", "within_cluster_means"]
 
 OBJECTIVES = ("sum", "mean")
-
-
-def check_distances(distances: Any) -> np.ndarray:
-    """A finite, square, symmetric float matrix with zero diagonal, or `ValidationError`."""
-    D = as_float_matrix(distances, "distances")
-    if D.shape[0] != D.shape[1]:
-        raise fail("distances", "a square matrix", f"shape {D.shape}")
-    if not np.allclose(D, D.T, rtol=1e-12, atol=1e-12 * max(np.abs(D).max(), 1e-300)):
-        i, j = np.argwhere(~np.isclose(D, D.T))[0]
-        raise fail("distances", "symmetric", f"D[{i}, {j}]={D[i, j]} but D[{j}, {i}]={D[j, i]}")
-    if np.any(np.diag(D) != 0):
-        raise fail("distances", "zero on the diagonal", f"diagonal {np.diag(D)[:5].tolist()}")
-    return D
+# The rules of a distance matrix for `fsclust._validation.as_square_matrix`: symmetric with a
+# zero diagonal, up to a round-off of 1e-12 * max(1, max |d|).
+DISTANCE_RULES: dict[str, Any] = {"symmetric": True, "zero_diagonal": True, "rtol": 1e-12}
 
 
 def check_labels(labels: Any, n: int, n_clusters: int | None = None) -> np.ndarray:
@@ -67,7 +57,7 @@ def within_cluster_means(distances: Any, labels: Any, n_clusters: int | None = N
 
 def _cluster_sums(distances: Any, labels: Any, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Validated inputs -> (sum of within-cluster pair distances (k,), cluster counts (k,))."""
-    D = check_distances(distances)
+    D = as_square_matrix(distances, "distances", **DISTANCE_RULES)
     lab = check_labels(labels, D.shape[0], n_clusters)
     k = int(lab.max()) + 1 if n_clusters is None else n_clusters
     onehot = np.eye(k)[lab]
@@ -145,7 +135,7 @@ def pairwise_exchange(distances: Any, labels: Any, *, objective: str = "sum", ma
     >>> res.objective, res.local_optimum
     (2.0, True)
     """
-    D = check_distances(distances)
+    D = as_square_matrix(distances, "distances", **DISTANCE_RULES)
     lab = check_labels(labels, D.shape[0])
     passes = as_int(max_passes, "max_passes", minimum=1)
     alpha = cluster_weights(np.bincount(lab), objective)
@@ -174,7 +164,7 @@ def solve_pairwise(distances: Any, sizes: Any, *, objective: str = "sum", n_init
     LocalSearchResult
         The best restart (earliest among ties), with ``run_objectives`` of all restarts.
     """
-    D = check_distances(distances)
+    D = as_square_matrix(distances, "distances", **DISTANCE_RULES)
     counts = resolve_sizes(D.shape[0], sizes=sizes).lo
     alpha = cluster_weights(counts, objective)
     restarts = as_int(n_init, "n_init", minimum=1)

@@ -32,10 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_int, fail
+from fsclust._validation import as_int, as_square_matrix, fail
+from fsclust.assign._integer import integer_costs
 from fsclust.errors import SolverError, SolverUnavailableError
 from fsclust.pairwise.objective import (
-    check_distances,
+    DISTANCE_RULES,
     cluster_weights,
     pairwise_objective,
     solve_pairwise,
@@ -90,7 +91,9 @@ def integer_scale(distances: np.ndarray, alpha: np.ndarray) -> tuple[float, bool
     """``(scale, exact)``: ``scale * alpha_c * D_ij`` is integral when ``exact``.
 
     Tries ``10**e * lcm(1 / alpha)`` for ``e = 0..6`` (``1 / alpha`` must be integers, as for
-    both objectives); otherwise rounds to coefficients of at most 1e6.
+    both objectives); otherwise rounds to coefficients of at most 1e6 (the scale of
+    `fsclust.assign._integer.integer_costs` for the largest ``alpha``, without a row shift: the
+    pairwise objective is not one entry per row).
     """
     inverse = [round(1 / a) for a in alpha if a > 0]
     base = math.lcm(*inverse) if inverse and np.allclose([1 / a for a in alpha if a > 0], inverse) else 0
@@ -101,13 +104,13 @@ def integer_scale(distances: np.ndarray, alpha: np.ndarray) -> tuple[float, bool
         if top * scale * alpha.max() * distances.size < 2**53 and np.allclose(coef, np.round(coef),
                                                                               rtol=0, atol=1e-9):
             return scale, True
-    return _APPROX_MAX_COEF / (top * max(alpha.max(), 1e-300)), False
+    return integer_costs(alpha.max(initial=0.0) * distances, _APPROX_MAX_COEF, shift=False).scale, False
 
 
 def _check_options(n: int, time_limit: Any, n_workers: Any) -> None:
     if n > MAX_EXACT_POINTS:
-        raise fail("distances", f"at most {MAX_EXACT_POINTS} points for the exact solver",
-                   f"{n} points")
+        raise fail("distances", f"at most {MAX_EXACT_POINTS} points for the exact solver", None,
+                   detail=f"{n} points")
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
         raise fail("time_limit", "a number of seconds > 0", time_limit)
     if n_workers is not None:
@@ -127,25 +130,25 @@ def _build(D: np.ndarray, counts: np.ndarray, alpha: np.ndarray, scale: float) -
 
     n, k = D.shape[0], len(counts)
     model = cp_model.CpModel()
-    x = [[model.NewBoolVar(f"x{i}_{c}") for c in range(k)] for i in range(n)]
+    x = [[model.new_bool_var(f"x{i}_{c}") for c in range(k)] for i in range(n)]
     for i in range(n):
-        model.AddExactlyOne(x[i])
+        model.add_exactly_one(x[i])
     for c in range(k):
-        model.Add(sum(x[i][c] for i in range(n)) == int(counts[c]))
+        model.add(sum(x[i][c] for i in range(n)) == int(counts[c]))
     terms = []
     for a, members in _groups(counts, alpha).items():
         z = {}
         for i in range(n):
             for j in range(i + 1, n):
-                z[i, j] = z[j, i] = var = model.NewBoolVar(f"z{i}_{j}_{members[0]}")
+                z[i, j] = z[j, i] = var = model.new_bool_var(f"z{i}_{j}_{members[0]}")
                 for c in members:
-                    model.AddBoolOr([x[i][c].Not(), x[j][c].Not(), var])
+                    model.add_bool_or([x[i][c].negated(), x[j][c].negated(), var])
                 terms.append(round(a * scale * D[i, j]) * var)
         for i in range(n):
-            model.Add(sum(z[i, j] for j in range(n) if j != i)
+            model.add(sum(z[i, j] for j in range(n) if j != i)
                       >= sum(int(counts[c] - 1) * x[i][c] for c in members))
     _break_symmetry(model, x, counts)
-    model.Minimize(sum(terms))
+    model.minimize(sum(terms))
     return model, x
 
 
@@ -157,7 +160,7 @@ def _break_symmetry(model: Any, x: list[list[Any]], counts: np.ndarray) -> None:
         same = [c for c in range(len(counts)) if counts[c] == size]
         for prev, c in itertools.pairwise(same):
             for i in range(n):
-                model.Add(x[i][c] <= sum(x[m][prev] for m in range(i)))
+                model.add(x[i][c] <= sum(x[m][prev] for m in range(i)))
 
 
 def solve_exact(distances: Any, sizes: Any, *, objective: str = "sum", time_limit: float = 60.0,
@@ -203,9 +206,7 @@ def solve_exact(distances: Any, sizes: Any, *, objective: str = "sum", time_limi
     (2.0, True)
     """
     start = time.perf_counter()
-    D = check_distances(distances)
-    if (D < 0).any():
-        raise fail("distances", "non-negative", float(D.min()))
+    D = as_square_matrix(distances, "distances", nonnegative=True, **DISTANCE_RULES)
     counts = resolve_sizes(D.shape[0], sizes=sizes).lo
     alpha = cluster_weights(counts, objective)
     _check_options(D.shape[0], time_limit, n_workers)
@@ -233,17 +234,17 @@ def _run_cp_sat(D: np.ndarray, counts: np.ndarray, alpha: np.ndarray, scale: flo
     model, x = _build(D, counts, alpha, scale)
     for i, c in enumerate(_canonical(hint, counts)):
         for j in range(len(counts)):
-            model.AddHint(x[i][j], int(j == c))
+            model.add_hint(x[i][j], int(j == c))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = int(n_workers or os.cpu_count() or 1)
     solver.parameters.random_seed = int(seed or 0)
-    status = solver.Solve(model)
-    name = solver.StatusName(status)
+    status = solver.solve(model)
+    name = solver.status_name(status)
     if name not in ("OPTIMAL", "FEASIBLE"):
         raise SolverError(f"CP-SAT returned status {name} within time_limit={time_limit} s")
-    labels = np.array([[solver.Value(v) for v in row].index(1) for row in x], dtype=np.int64)
-    return labels, name, float(solver.BestObjectiveBound())
+    labels = np.array([[solver.value(v) for v in row].index(1) for row in x], dtype=np.int64)
+    return labels, name, float(solver.best_objective_bound)
 
 
 def _canonical(labels: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from fsclust._validation import as_int, fail
-from fsclust.errors import InfeasibleError, ValidationError
+from fsclust.errors import InfeasibleError
 
 __all__ = ["Sizes", "as_vector", "balanced_sizes", "check_not_both", "infer_k", "largest_remainder",
            "resolve_sizes"]
@@ -85,18 +85,18 @@ def as_vector(value: Any, param: str, k: int | None) -> np.ndarray:
     if arr.ndim == 0:
         return np.full(k if k is not None else 1, arr.item(), dtype=np.float64)
     if arr.ndim != 1:
-        raise fail(param, "a number or a 1-D array", f"an array of shape {arr.shape}")
+        raise fail(param, "a number or a 1-D array", value, detail=f"an array of shape {arr.shape}")
     if k is not None and arr.shape[0] != k:
-        raise fail(param, f"of length n_clusters={k}", f"length {arr.shape[0]}")
+        raise fail(param, f"of length n_clusters={k}", value, detail=f"length {arr.shape[0]}")
     return arr.astype(np.float64)
 
 
 def _check_counts(arr: np.ndarray, param: str) -> np.ndarray:
     for j, v in enumerate(arr):
         if v != np.floor(v) or not np.isfinite(v):
-            raise ValidationError(f"{param}[{j}] must be an integer, got {v:g}")
+            raise fail(f"{param}[{j}]", "an integer", float(v))
         if v < 0:
-            raise ValidationError(f"{param}[{j}] must be >= 0, got {int(v)}")
+            raise fail(f"{param}[{j}]", "an integer >= 0", int(v))
     return arr.astype(np.int64)
 
 
@@ -131,7 +131,7 @@ def _bounds(size_min: Any, size_max: Any, n: int, k: int, prefix: str
 def check_not_both(sizes: Any, size_min: Any, size_max: Any) -> None:
     """Raise `ValidationError` when exact ``sizes`` come with ``size_min``/``size_max``."""
     if sizes is not None and (size_min is not None or size_max is not None):
-        raise ValidationError("give either 'sizes' or 'size_min'/'size_max', not both")
+        raise fail("sizes", "None (omitted) when 'size_min' or 'size_max' is given", sizes)
 
 
 def infer_k(n_clusters: Any, *arrays: Any) -> int | None:
@@ -179,9 +179,8 @@ def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
     check_not_both(sizes, size_min, size_max)
     k = infer_k(n_clusters, sizes, size_min, size_max)
     if k is None:
-        raise ValidationError(
-            "The 'n_clusters' parameter must be given when neither 'sizes' nor per-cluster "
-            "bounds fix the number of clusters. Got None instead.")
+        raise fail("n_clusters", "given when neither 'sizes' nor per-cluster bounds fix the number "
+                   "of clusters", None)
     if k > n and size_min is None and size_max is None:
         raise InfeasibleError(f"n_clusters={k} exceeds the number of points ({n})")
     if sizes is not None:

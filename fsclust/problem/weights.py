@@ -123,7 +123,8 @@ def weight_mode(n: int, sample_weight: Any, *, size_unit: Any, n_clusters: Any, 
     if size_unit == "count":
         return None, None, None  # type: ignore[return-value]
     if has_links:
-        raise fail("must_link", "empty with size_unit='weight' (links need count sizes)", "links")
+        raise fail("must_link", "empty with size_unit='weight' (links need count sizes)", None,
+                   detail="hard must-link / cannot-link constraints")
     weight = as_weights(sample_weight, n)
     bounds = resolve_weight_bounds(weight, n_clusters=n_clusters, sizes=sizes,
                                    size_min=size_min, size_max=size_max, prefix=prefix)

@@ -216,7 +216,7 @@ SPEC_ERRORS = [
     ("data: {matrix: m.tsv, weight_column: hours}\nclusters: {k: 2}\n",
      "data.weight_column: must be omitted for a distance matrix, got 'hours'"),
     (POINTS.replace("hours}", "9}") + "clusters: {k: 2}\n",
-     "data.weight_column: column index must be in [0, 4), got 9 (PATH/p.csv has 4 columns)"),
+     "data.weight_column: must be a column index in [0, 4) (PATH/p.csv has 4 columns), got 9"),
     ("data: {points: p.csv, name_column: site, weights: p.csv}\nclusters: {k: 2}\n",
      "data.weights: must be a file with two columns (point name, weight), got 4 columns"),
     ("data: {points: p.csv, weight_column: site}\nclusters: {k: 2}\n",

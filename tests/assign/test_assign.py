@@ -19,7 +19,6 @@ from fsclust import (
 )
 from fsclust.assign import SOLVERS, Assignment, Capabilities, assignment_from_labels, polish
 from fsclust.assign.certificate import is_optimal
-from fsclust.assign.flow import integer_costs
 from fsclust.assign.hungarian import HungarianSolver
 from fsclust.problem.sizes import Sizes
 
@@ -70,9 +69,9 @@ def test_solver_object_is_accepted() -> None:
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"cost": [[1.0, np.nan]], "sizes": [1, 0]}, ValidationError,
-     r"The 'cost' parameter must be finite \(no NaN or inf\). Got 'nan at \[0, 1\]' instead."),
+     r"The 'cost' parameter must be finite \(no NaN or inf\). Got nan at \[0, 1\] instead."),
     ({"cost": [1.0, 2.0]}, ValidationError,
-     "The 'cost' parameter must be a 2-D array. Got 'an array with 1 dimension"),
+     "The 'cost' parameter must be a 2-D array. Got an array with 1 dimension"),
     ({"cost": [["a", "b"]]}, ValidationError, "The 'cost' parameter must be a 2-D array of numbers"),
     ({"cost": [[1.0, 2.0]] * 3, "sizes": [1, 1]}, InfeasibleError,
      "sizes sum to 2 but the data has 3 rows"),
@@ -80,7 +79,8 @@ def test_solver_object_is_accepted() -> None:
     ({"cost": [[1.0, 2.0]] * 3, "size_min": 2}, InfeasibleError, "size_min sums to 4 > 3 points"),
     ({"cost": [[1.0, 2.0, 3.0]], "n": None}, InfeasibleError,
      r"n_clusters=3 exceeds the number of points \(1\)"),
-    ({"cost": [[1.0, 2.0]] * 3, "sizes": [4, -1]}, ValidationError, r"sizes\[1\] must be >= 0, got -1"),
+    ({"cost": [[1.0, 2.0]] * 3, "sizes": [4, -1]}, ValidationError,
+     r"The 'sizes\[1\]' parameter must be an integer >= 0. Got -1 instead."),
     ({"cost": [[1.0, 2.0]] * 2, "solver": "simplex"}, ValidationError,
      r"The 'solver' parameter must be one of \['auto', 'flow', 'hungarian', 'lp'"),
     ({"cost": [[1.0, 2.0]] * 2, "solver": 3}, ValidationError,
@@ -100,23 +100,6 @@ def test_hungarian_refuses_matrices_that_do_not_fit() -> None:
     with pytest.raises(SolverError, match=r"The solver 'hungarian' needs an n x n matrix: n=20 needs "
                                           r"0.0 GB, over its limit of 0.0 GB; use solver='flow'"):
         assign(np.zeros((20, 2)), solver=solver)
-
-
-def test_flow_integer_costs_fit_int64_with_headroom() -> None:
-    cost = np.random.default_rng(1).random((50, 4)) * 1e300
-    ints = integer_costs(cost, 55)
-    assert ints.dtype == np.int64 and ints.min() == 0
-    assert 4 * (int(ints.max()) + 1) * 56 <= np.iinfo(np.int64).max
-    assert int(ints.max()) > 2**50  # fine resolution: the scale is not a fixed *1000
-
-
-@pytest.mark.parametrize("tiny", [2.6e-293, 5e-324, 1e-310])
-def test_flow_integer_costs_with_subnormal_range(tiny: float) -> None:
-    # found by hypothesis: budget / top overflowed to inf for a subnormal top (NaN costs)
-    cost = np.array([[tiny, 0.0], [0.0, 0.0], [0.0, tiny / 2]])
-    ints = integer_costs(cost, 6)
-    assert ints.min() == 0 and 0 < ints.max() <= np.iinfo(np.int64).max // (4 * 7)
-    assert assign(cost, [1, 2]).cost == 0.0
 
 
 def test_flow_handles_extreme_dynamic_range() -> None:

@@ -22,16 +22,19 @@ from fsclust.errors import InfeasibleError, ValidationError
      r"size_min sums to 11 > 10 points: the minimum sizes cannot all be met"),
     ({"size_min": 4, "n_clusters": 3}, InfeasibleError, r"size_min sums to 12 > 10 points"),
     ({"size_max": [5, 5], "n_clusters": 3}, ValidationError,
-     r"The 'size_max' parameter must be of length n_clusters=3. Got 'length 2' instead."),
-    ({"size_min": [1.5, 0, 0]}, ValidationError, r"size_min\[0\] must be an integer, got 1.5"),
-    ({"size_max": [5, 5, -1]}, ValidationError, r"size_max\[2\] must be >= 0, got -1"),
+     r"The 'size_max' parameter must be of length n_clusters=3. Got length 2 instead."),
+    ({"size_min": [1.5, 0, 0]}, ValidationError,
+     r"The 'size_min\[0\]' parameter must be an integer. Got 1.5 instead."),
+    ({"size_max": [5, 5, -1]}, ValidationError,
+     r"The 'size_max\[2\]' parameter must be an integer >= 0. Got -1 instead."),
     ({"size_max": [[5, 5]], "n_clusters": 2}, ValidationError,
-     r"The 'size_max' parameter must be a number or a 1-D array. Got 'an array of shape "
-     r"\(1, 2\)' instead."),
+     r"The 'size_max' parameter must be a number or a 1-D array. Got an array of shape "
+     r"\(1, 2\) instead."),
     ({"size_min": ["a", "b"]}, ValidationError,
      r"The 'size_min' parameter must be a number or a 1-D array of numbers."),
     ({"sizes": [5, 5], "size_max": [6, 6]}, ValidationError,
-     r"give either 'sizes' or 'size_min'/'size_max', not both"),
+     r"The 'sizes' parameter must be None \(omitted\) when 'size_min' or 'size_max' is given. "
+     r"Got \[5, 5\] instead."),
 ])
 def test_resolve_messages(kwargs, error, message):
     with pytest.raises(error, match=message):

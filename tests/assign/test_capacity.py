@@ -194,8 +194,9 @@ def test_infeasible_lp_relaxation():
     ({"size_max": [1, float("nan")]}, r"The 'size_max\[1\]' parameter must be a finite total "
                                       r"weight >= 0. Got nan instead."),
     ({"size_max": [1, 2, 3]}, r"The 'size_max' parameter must be of length n_clusters=2. "
-                              r"Got 'length 3' instead."),
-    ({"sizes": [3, 3], "size_max": 4}, "give either 'sizes' or 'size_min'/'size_max', not both"),
+                              r"Got length 3 instead."),
+    ({"sizes": [3, 3], "size_max": 4}, r"The 'sizes' parameter must be None \(omitted\) when "
+                                       r"'size_min' or 'size_max' is given. Got \[3, 3\] instead."),
     ({"size_max": 9, "method": "simplex"}, r"The 'solver' parameter must be one of \['auto', "
                                            r"'cpsat', 'lp-round'\] with size_unit='weight'. "
                                            r"Got 'simplex' instead."),

@@ -106,7 +106,7 @@ def test_progress_callback_sees_every_restart(blobs: np.ndarray) -> None:
     ({"tol": -1.0}, "The 'tol' parameter must be a float >= 0. Got -1.0 instead."),
     ({"init": "kmeans"}, r"The 'init' parameter must be one of \['k-means\+\+', 'random'"),
     ({"init": np.zeros((2, 2))}, r"The 'init' parameter must be a finite array of shape \(3, 2\). "
-                                 r"Got 'shape \(2, 2\)' instead."),
+                                 r"Got shape \(2, 2\) instead."),
     ({"random_state": "seed"}, "The 'random_state' parameter must be None, an int or a "
                                "numpy.random.Generator. Got 'seed' instead."),
 ])

@@ -7,12 +7,11 @@ import itertools
 
 import numpy as np
 import pytest
-from fsclust.engine.driver import medoid_parts, medoid_problem
 
 from fsclust import FixedSizeKMedoids, solve_medoids
-from fsclust.engine.driver import resolve_backend
+from fsclust.engine.driver import medoid_parts, medoid_problem, resolve_backend
 from fsclust.errors import InfeasibleError, ValidationError
-from fsclust.models.kmedoids import check_dissimilarities, medoid_cost, medoid_init, medoid_update
+from fsclust.models.kmedoids import medoid_cost, medoid_init, medoid_update
 from fsclust.testing import brute_force_optimum
 
 
@@ -155,15 +154,14 @@ def test_fixed_initial_medoids_and_init_errors():
 
 # --- validation of the dissimilarity matrix ----------------------------------------------------
 @pytest.mark.parametrize(("matrix", "message"), [
-    (np.zeros((3, 2)), r"The 'dissimilarity' parameter must be a square \(n, n\) dissimilarity "
-                       r"matrix. Got 'shape \(3, 2\)' instead."),
-    (np.array([[0.0, 1.0], [-2.0, 0.0]]), r"The 'dissimilarity' parameter must be non-negative "
-                                          r"\(dissimilarities\). Got '-2.0 at \[1, 0\]' instead."),
+    (np.zeros((3, 2)), r"The 'dissimilarity' parameter must be a square \(n, n\) matrix. "
+                       r"Got shape \(3, 2\) instead."),
+    (np.array([[0.0, 1.0], [-2.0, 0.0]]), r"The 'dissimilarity' parameter must be non-negative. "
+                                          r"Got d\[1, 0\] = -2 instead."),
     (np.array([[0.0, 1.0], [1.0, 0.5]]), r"The 'dissimilarity' parameter must be zero on the "
-                                         r"diagonal \(a point's dissimilarity to itself\). "
-                                         r"Got '0.5 at \[1, 1\]' instead."),
+                                         r"diagonal. Got d\[1, 1\] = 0.5 instead."),
     (np.array([[0.0, np.nan], [1.0, 0.0]]), r"The 'dissimilarity' parameter must be finite "
-                                            r"\(no NaN or inf\). Got 'nan at \[0, 1\]' instead."),
+                                            r"\(no NaN or inf\). Got nan at \[0, 1\] instead."),
 ])
 def test_matrix_validation_names_the_entry(matrix, message):
     with pytest.raises(ValidationError, match=message):
@@ -176,7 +174,7 @@ def test_estimator_names_X_and_checks_predict_columns():
     D = manhattan(6, 0)
     model = FixedSizeKMedoids(2, n_init=1, random_state=0).fit(D)
     with pytest.raises(ValidationError, match=r"The 'X' parameter must be an array with 6 columns "
-                                              r"\(as in fit\). Got '5 columns' instead."):
+                                              r"\(as in fit\). Got 5 columns instead."):
         model.predict(D[:, :5])
     with pytest.raises(ValidationError, match="This FixedSizeKMedoids instance is not fitted yet"):
         FixedSizeKMedoids(2).predict(D)
@@ -185,7 +183,7 @@ def test_estimator_names_X_and_checks_predict_columns():
 def test_tiny_diagonal_round_off_is_accepted():
     D = manhattan(5, 0)
     D[2, 2] = 1e-15
-    assert check_dissimilarities(D).shape == (5, 5)
+    assert medoid_problem(D, n_clusters=2).X.shape == (5, 5)
 
 
 def test_infeasible_sizes_are_reported():

@@ -134,8 +134,10 @@ def test_weight_mode_has_no_remaining_count_capacity(data):
                             random_state=0).fit(X, sample_weight=weight)
     assert model.remaining_capacity_ is None
     assert model.predict(X[:5], capacity="proportional").shape == (5,)
-    with pytest.raises(ValidationError, match=r"capacity='remaining' needs sizes counted in "
-                                              r"points \(size_unit='count'\)"):
+    with pytest.raises(ValidationError, match=r"The 'capacity' parameter must be 'nearest' or "
+                                              r"'proportional' for a model fitted with total-weight "
+                                              r"sizes \('remaining' needs sizes counted in points, "
+                                              r"size_unit='count'\). Got 'remaining' instead."):
         model.predict(X[:5], capacity="remaining")
 
 

@@ -76,7 +76,8 @@ def test_integer_scale_exact_and_approximate():
 @pytest.mark.parametrize(("distances", "sizes", "options", "error", "message"), [
     (np.array([[0.0, -1.0], [-1.0, 0.0]]), [1, 1], {}, ValidationError,
      "'distances' parameter must be non-negative"),
-    (np.zeros((2, 3)), [1, 1], {}, ValidationError, "'distances' parameter must be a square matrix"),
+    (np.zeros((2, 3)), [1, 1], {}, ValidationError,
+     r"'distances' parameter must be a square \(n, n\) matrix. Got shape \(2, 3\) instead."),
     (np.zeros((3, 3)), [1, 1], {}, InfeasibleError, "sizes sum to 2 but the data has 3 rows"),
     (np.zeros((2, 2)), [1, 1], {"time_limit": 0}, ValidationError, "'time_limit' parameter"),
     (np.zeros((2, 2)), [1, 1], {"objective": "max"}, ValidationError, "'objective' parameter"),

@@ -48,8 +48,10 @@ def test_k_from_array_bounds() -> None:
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"sizes": [3, 3]}, InfeasibleError, "sizes sum to 6 but the data has 7 rows"),
-    ({"sizes": [8, -1]}, ValidationError, r"sizes\[1\] must be >= 0, got -1"),
-    ({"sizes": [3.5, 3.5]}, ValidationError, r"sizes\[0\] must be an integer, got 3.5"),
+    ({"sizes": [8, -1]}, ValidationError, r"The 'sizes\[1\]' parameter must be an integer >= 0. Got -1 "
+                                          r"instead."),
+    ({"sizes": [3.5, 3.5]}, ValidationError, r"The 'sizes\[0\]' parameter must be an integer. Got 3.5 "
+                                             r"instead."),
     ({"n_clusters": 8}, InfeasibleError, r"n_clusters=8 exceeds the number of points \(7\)"),
     ({"n_clusters": 2, "size_max": 3}, InfeasibleError,
      "size_max sums to 6 < 7 points: no assignment can place every point"),
@@ -57,12 +59,13 @@ def test_k_from_array_bounds() -> None:
      "size_min sums to 8 > 7 points: the minimum sizes cannot all be met"),
     ({"size_min": [1, 5], "size_max": [6, 4]}, InfeasibleError, r"size_min\[1\]=5 > size_max\[1\]=4"),
     ({"sizes": [3, 4], "size_max": 4}, ValidationError,
-     "give either 'sizes' or 'size_min'/'size_max', not both"),
+     r"The 'sizes' parameter must be None \(omitted\) when 'size_min' or 'size_max' is given. "
+     r"Got \[3, 4\] instead."),
     ({}, ValidationError, "The 'n_clusters' parameter must be given"),
     ({"n_clusters": 0}, ValidationError, "The 'n_clusters' parameter must be an int >= 1. Got 0 instead."),
     ({"n_clusters": 2.0}, ValidationError, "The 'n_clusters' parameter must be an int. Got 2.0 instead."),
     ({"sizes": [3, 4], "n_clusters": 3}, ValidationError,
-     "The 'sizes' parameter must be of length n_clusters=3. Got 'length 2' instead."),
+     "The 'sizes' parameter must be of length n_clusters=3. Got length 2 instead."),
     ({"sizes": "abc", "n_clusters": 2}, ValidationError,
      "The 'sizes' parameter must be a number or a 1-D array of numbers"),
 ])

@@ -3,7 +3,8 @@
 Weights and bounds are scaled by a power of two (exact in floating point): exactly when they
 are all multiples of one power of two and the totals stay below ``2**30``, otherwise rounded
 towards a relaxation (``outer``) or towards a restriction (inner). Costs are row-shifted and
-rounded.
+rounded so that the n costs of any labelling add up to at most ``2**40``
+(`fsclust.assign._integer.integer_costs`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fsclust.assign._integer import CPSAT_LIMIT, integer_costs
+
 if TYPE_CHECKING:
     from fsclust.problem.weights import WeightBounds
 
@@ -21,7 +24,6 @@ __all__ = ["IntegerProblem", "integer_problem"]
 
 _EXACT_BITS = 30
 _SCALE_BITS = 30
-_COST_BITS = 40
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,12 +95,10 @@ def integer_problem(cost: np.ndarray, weight: np.ndarray, bounds: WeightBounds, 
     scale = 2.0**exponent
     inward, outward = (np.floor, np.ceil) if outer else (np.ceil, np.floor)
     hi = np.where(_capped(weight, bounds), outward(np.minimum(bounds.hi, 2.0**62) * scale), -1)
-    shifted = cost - cost.min(axis=1, keepdims=True)
-    top = float(shifted.max(initial=0.0))
-    cost_scale = 2.0**_COST_BITS / (top * n) if top > 0 else 1.0
+    costs = integer_costs(cost, CPSAT_LIMIT, terms=n)
     return IntegerProblem(
-        cost=np.rint(shifted * cost_scale).astype(np.int64),
+        cost=costs.values,
         w_up=inward(weight * scale).astype(np.int64),
         w_down=outward(weight * scale).astype(np.int64),
         lo=inward(bounds.lo * scale).astype(np.int64), hi=hi.astype(np.int64), exact=exact,
-        weight_scale=scale, objective_tolerance=n / cost_scale if top > 0 else 0.0)
+        weight_scale=scale, objective_tolerance=costs.error_bound)
