@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ SECTIONS = ("Parameters", "Returns", "Attributes", "Raises", "Examples", "Yields
 def sections(doc: str) -> set[str]:
     """The numpydoc section titles of ``doc`` (a title line followed by a line of dashes)."""
     lines = [line.strip() for line in doc.splitlines()]
-    return {title for title, rule in zip(lines, lines[1:], strict=False)
+    return {title for title, rule in itertools.pairwise(lines)
             if title in SECTIONS and rule and set(rule) == {"-"}}
 
 

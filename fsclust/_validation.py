@@ -11,8 +11,8 @@ The value is shown by its ``repr`` (shortened), or by a ``detail`` text that des
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -49,6 +49,32 @@ def fail(param: str, rule: str, value: Any = None, *, detail: str | None = None)
     error = ValidationError(f"The {param!r} parameter must be {rule}. Got {got} instead.")
     error.param, error.rule, error.got = param, rule, got
     return error
+
+
+T = TypeVar("T")
+
+
+def lookup(table: Mapping[str, T], value: Any, param: str, *, extra: Iterable[Any] = (),
+           note: str = "") -> T:
+    """``table[value]`` for a name of a lookup table, else the standard error
+    ``The 'param' parameter must be one of [...]. Got value instead.``
+
+    Parameters
+    ----------
+    table : mapping of str to a callable or object
+        The lookup table (`fsclust.assign.SOLVERS`, ``INITS``, ...).
+    value : Any
+        The parameter's value.
+    param : str
+        Parameter name for the message.
+    extra : iterable, optional
+        Accepted values the caller handles itself (``"auto"``, ``None``), listed first.
+    note : str, optional
+        Appended to the rule, e.g. where a name of another table belongs instead.
+    """
+    if isinstance(value, str) and value in table:
+        return table[value]
+    raise fail(param, f"one of {[*extra, *table]}{note}", value)
 
 
 def as_float_matrix(value: Any, param: str, *, min_rows: int = 1, min_cols: int = 1) -> np.ndarray:

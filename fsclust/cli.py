@@ -35,7 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("solve", help="solve a YAML problem spec and print a summary table")
     run.add_argument("spec", type=Path)
-    run.add_argument("--solver", help="assignment backend (see `fsclust solvers`)")
+    run.add_argument("--solver", help="count-assignment backend (overrides solver.backend; see "
+                                      "`fsclust solvers`)")
+    run.add_argument("--capacity-method", help="total-weight method for clusters.size_unit: weight "
+                                               "(overrides solver.capacity_method: auto, cpsat, "
+                                               "lp-round)")
     run.add_argument("--restarts", type=int, help="number of restarts (overrides solver.restarts)")
     run.add_argument("--seed", type=int, help="random seed (overrides solver.seed)")
     run.add_argument("--out", type=Path, help="output folder (overrides output.dir)")
@@ -44,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     check = sub.add_parser("validate", help="check a spec and its data without solving")
     check.add_argument("spec", type=Path)
-    sub.add_parser("solvers", help="list the assignment backends and what each supports")
+    sub.add_parser("solvers", help="list the assignment backends and capacity methods")
     return parser
 
 
@@ -69,8 +73,8 @@ def _solve(args: argparse.Namespace) -> int:
     from fsclust.app.spec import load_spec
     from fsclust.app.workflow import output_files, solve_spec, spec_context, spec_stats, with_overrides
 
-    spec = with_overrides(load_spec(args.spec), backend=args.solver, restarts=args.restarts,
-                          seed=args.seed)
+    spec = with_overrides(load_spec(args.spec), backend=args.solver,
+                          capacity_method=args.capacity_method, restarts=args.restarts, seed=args.seed)
     measure = "cost" if spec.medoids else "SSE"
     result = solve_spec(spec, progress=_progress(spec.solver.restarts, args.quiet, measure))
     stats = spec_stats(spec, result)
@@ -125,16 +129,13 @@ def _numbers(values: Any) -> list[int | float]:
 
 def _solvers(args: argparse.Namespace) -> int:
     from fsclust.assign import SOLVERS
+    from fsclust.assign.capacity import CAPACITY_METHODS
 
     for name, solver in SOLVERS.items():
         state = "available" if solver.is_available() else "not installed"
         print(f"{name:<10} ({solver.library})".ljust(24) + f"{state:<14} {solver.capabilities.describe()}")
-    from fsclust.assign.linked import ConstrainedSolver
-    from fsclust.problem.links import Links
-
-    cpsat = ConstrainedSolver(Links(), SOLVERS["flow"]).is_available()
-    print(f"{'cpsat':<10} (ortools)".ljust(24) + f"{'available' if cpsat else 'not installed':<14} "
-          "hard must-link / cannot-link (used automatically for hard constraints)")
+    print("capacity methods (clusters.size_unit: weight; solver.capacity_method, --capacity-method): "
+          + ", ".join(["auto", *CAPACITY_METHODS]))
     return 0
 
 

@@ -153,7 +153,10 @@ class FixedSizeKMeans(_FixedSizeEstimator):
     size_min, size_max : int or array-like of shape (k,), optional
         Per-cluster bounds instead of exact sizes.
     solver : str or AssignmentSolver, default "flow"
-    init : {"k-means++", "random"}, ndarray of shape (k, d) or callable, default "k-means++"
+        Count-assignment backend: a name from `fsclust.solver_names` or ``"auto"``. With
+        ``size_unit="weight"`` leave it at its default (or ``"auto"``): ``capacity_method``
+        chooses the assignment method there, and any other value is a `ValidationError`.
+    init : {"k-means++", "random", "size-aware"}, ndarray of shape (k, d) or callable, default "k-means++"
     n_init : int, default 10
     max_iter : int, default 300
     tol : float, default 1e-6
@@ -171,8 +174,11 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         ``"count"``: sizes and bounds count points (``sample_weight`` only weights the objective
         and the means). ``"weight"``: ``sizes``/``size_min``/``size_max`` bound every cluster's
         total ``sample_weight`` (floats allowed); the assignment step is then NP-hard, solved by
-        CP-SAT for small problems and by the LP-rounding heuristic otherwise (``solver`` picks
-        ``"auto"``, ``"cpsat"`` or ``"lp-round"``; see `fsclust.assign.capacity.methods`).
+        the method ``capacity_method`` names.
+    capacity_method : {"auto", "cpsat", "lp-round"}, default "auto"
+        Assignment method for ``size_unit="weight"`` (`fsclust.assign.capacity.methods`):
+        ``"cpsat"`` is exact (CP-SAT), ``"lp-round"`` an LP-rounding heuristic, ``"auto"`` the
+        former when ``n * k <= 1000``. Must be ``"auto"`` with ``size_unit="count"``.
 
     Attributes
     ----------
@@ -205,7 +211,8 @@ class FixedSizeKMeans(_FixedSizeEstimator):
                  init: Any = "k-means++", n_init: int = 10, max_iter: int = 300,
                  tol: float = 1e-6, random_state: Any = None, n_jobs: int | None = None,
                  local_search: str | None = None, local_search_budget: int | None = None,
-                 local_search_seconds: float | None = None, size_unit: str = "count") -> None:
+                 local_search_seconds: float | None = None, size_unit: str = "count",
+                 capacity_method: str = "auto") -> None:
         self.n_clusters = n_clusters
         self.sizes = sizes
         self.size_min = size_min
@@ -221,6 +228,7 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         self.local_search_budget = local_search_budget
         self.local_search_seconds = local_search_seconds
         self.size_unit = size_unit
+        self.capacity_method = capacity_method
 
     # fitting -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMeans:
@@ -229,9 +237,10 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         problem = Problem.create(X, n_clusters=self.n_clusters, sizes=self.sizes,
                                  size_min=self.size_min, size_max=self.size_max,
                                  sample_weight=sample_weight, size_unit=self.size_unit)
-        result = solve(problem, solver=self.solver, init=self.init, n_init=self.n_init,
-                       max_iter=self.max_iter, tol=self.tol, random_state=self.random_state,
-                       n_jobs=self.n_jobs, local_search=self.local_search,
+        result = solve(problem, solver=self.solver, capacity_method=self.capacity_method,
+                       init=self.init, n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
+                       random_state=self.random_state, n_jobs=self.n_jobs,
+                       local_search=self.local_search,
                        local_search_budget=self.local_search_budget,
                        local_search_seconds=self.local_search_seconds)
         self._store(result, problem)
@@ -255,8 +264,10 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
 
     Parameters
     ----------
-    n_clusters, sizes, size_min, size_max, solver, n_init, max_iter, tol, random_state, n_jobs, size_unit
+    n_clusters, sizes, size_min, size_max, solver, n_init, max_iter, tol, random_state, n_jobs
         As for `FixedSizeKMeans` (k-medoids has no local search).
+    size_unit, capacity_method
+        As for `FixedSizeKMeans`.
     init : {"k-medoids++", "random"} or array of k distinct point indices
 
     Attributes
@@ -282,7 +293,7 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
                  size_max: Any = None, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
                  init: Any = "k-medoids++", n_init: int = 10, max_iter: int = 300,
                  tol: float = 1e-6, random_state: Any = None, n_jobs: int | None = None,
-                 size_unit: str = "count") -> None:
+                 size_unit: str = "count", capacity_method: str = "auto") -> None:
         self.n_clusters = n_clusters
         self.sizes = sizes
         self.size_min = size_min
@@ -295,13 +306,15 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.size_unit = size_unit
+        self.capacity_method = capacity_method
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMedoids:
         """Cluster the points of the (n, n) dissimilarity matrix ``X``."""
         problem = medoid_problem(X, n_clusters=self.n_clusters, sizes=self.sizes,
                                  size_min=self.size_min, size_max=self.size_max,
                                  sample_weight=sample_weight, size_unit=self.size_unit)
-        result = solve_medoid_problem(problem, solver=self.solver, init=self.init,
+        result = solve_medoid_problem(problem, solver=self.solver,
+                                      capacity_method=self.capacity_method, init=self.init,
                                       n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
                                       random_state=self.random_state, n_jobs=self.n_jobs)
         self._store(result, problem)

@@ -134,6 +134,9 @@ def test_solvers_lists_registry(capsys: pytest.CaptureFixture[str]) -> None:
     for name, solver in SOLVERS.items():
         assert any(line.startswith(name) and solver.library in line for line in out.splitlines())
     assert "cpsat" in out and "exact sizes" in out
+    assert any(line.startswith("cpsat") and "hard must-link / cannot-link" in line
+               for line in out.splitlines())
+    assert out.splitlines()[-1].startswith("capacity methods") and "auto, cpsat, lp-round" in out
 
 
 def test_solve_writes_outputs_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -274,10 +277,14 @@ def test_workload_model_keeps_every_team_within_its_hours(tmp_path: Path,
     assert (summary["size_unit"], summary["total_weight"], summary["solver"]) == ("weight", 301.5, "cpsat")
     assert sum(c["size"] for c in summary["clusters"]) == 60
     code, out, _ = run_cli(capsys, "solve", str(MODELS / "workload.yaml"), "--json", "--quiet",
-                           "--restarts", "2", "--solver", "lp-round", "--out", str(tmp_path))
+                           "--restarts", "2", "--capacity-method", "lp-round", "--out", str(tmp_path))
     summary = json.loads(out)
     assert code == 0 and summary["solver"] == "lp-round"
     assert all(70 <= c["weight"] <= 80 for c in summary["clusters"])
+    code, _, err = run_cli(capsys, "solve", str(MODELS / "workload.yaml"), "--solver", "hungarian")
+    assert (code, err) == (1, "fsclust: error: --solver: must be 'auto' or 'flow' (the default) with "
+                              "clusters.size_unit: weight, where --capacity-method chooses the "
+                              "assignment method, got 'hungarian'\n")
 
 
 def test_karonkka_medoids_model_reports_its_medoids(tmp_path: Path,

@@ -19,6 +19,7 @@ import numpy as np
 
 from fsclust.app import schema as s
 from fsclust.app.data_io import PointTable, column_index, read_matrix, read_points, read_table
+from fsclust.assign import ChoiceTerms, check_choice, solver_names
 from fsclust.assign.capacity.methods import CAPACITY_METHODS
 from fsclust.errors import FsclustError, InfeasibleError, SpecError, ValidationError
 from fsclust.models.init import INITS
@@ -29,33 +30,33 @@ from fsclust.problem.problem import Problem
 from fsclust.problem.sizes import Sizes, resolve_sizes
 from fsclust.problem.weights import SIZE_UNITS, WeightBounds, weight_mode
 
-__all__ = ["METHODS", "SCHEMA", "WEIGHT_SIZES", "OutputSettings", "SolverSettings", "Spec",
-           "check_backend", "load_spec"]
+__all__ = ["METHODS", "SCHEMA", "SPEC_TERMS", "WEIGHT_SIZES", "OutputSettings", "SolverSettings",
+           "Spec", "check_choices", "load_spec"]
 
 METHODS = ("means", "medoids")
 _METHOD_INITS = {"means": list(INITS), "medoids": list(MEDOID_INITS)}
-
-
-def _backends(by_weight: bool | None) -> list[str]:
-    """Backend names for count sizes (False), total-weight sizes (True) or either (None)."""
-    from fsclust.assign import solver_names
-
-    count, weight = ["auto", *solver_names()], ["auto", "flow", *CAPACITY_METHODS]
-    return count if by_weight is False else weight if by_weight else list(dict.fromkeys(count + weight))
+# How spec errors name the solver / capacity-method keys and the size units (`check_choices`).
+SPEC_TERMS = ChoiceTerms(solver="solver.backend", capacity_method="solver.capacity_method",
+                         weight="clusters.size_unit: weight", count="clusters.size_unit: count")
 
 
 def _backend(value: Any, path: str) -> str:
-    return s.one_of(*_backends(None))(value, path)
+    """A count-assignment backend (``fsclust solvers``) or ``auto``."""
+    note = (f" (capacity methods such as {value!r} have their own setting, capacity_method)"
+            if isinstance(value, str) and value in CAPACITY_METHODS else "")
+    names = ["auto", *solver_names()]
+    if value not in names:
+        raise s.Invalid(path, "one of " + ", ".join(map(repr, names)) + note, value)
+    return str(value)
 
 
-def check_backend(backend: str, by_weight: bool, path: str = "solver.backend") -> None:
-    """Raise `_schema.Invalid` unless ``backend`` suits the size unit (``flow`` means ``auto``
-    with total-weight sizes; ``cpsat`` and ``lp-round`` exist only there)."""
-    allowed = _backends(by_weight)
-    if backend not in allowed:
-        unit = "weight" if by_weight else "count"
-        raise s.Invalid(path, "one of " + ", ".join(map(repr, allowed))
-                        + f" with clusters.size_unit: {unit}", backend)
+def check_choices(backend: str, capacity_method: str, *, by_weight: bool,
+                  terms: ChoiceTerms = SPEC_TERMS) -> None:
+    """Raise `schema.Invalid` when ``solver.backend`` or ``solver.capacity_method`` is set but
+    does not apply to the size unit (the rules of `fsclust.assign.check_choice`)."""
+    broken = check_choice(backend, capacity_method, by_weight=by_weight, terms=terms)
+    if broken is not None:
+        raise s.Invalid(*broken)
 
 
 def _init(value: Any, path: str) -> str:
@@ -107,7 +108,11 @@ SCHEMA: dict[str, dict[str, s.Field]] = {
     "solver": {
         "method": s.Field(s.one_of(*METHODS), "means",
                           "means (k-means; MDS first for a matrix) or medoids (k-medoids, no MDS)"),
-        "backend": s.Field(_backend, "flow", "assignment backend (fsclust solvers)"),
+        "backend": s.Field(_backend, "flow", "count-assignment backend (fsclust solvers); "
+                                             "auto or flow with clusters.size_unit: weight"),
+        "capacity_method": s.Field(s.one_of("auto", *CAPACITY_METHODS), "auto",
+                                   "total-weight method (clusters.size_unit: weight): "
+                                   "auto, cpsat or lp-round"),
         "init": s.Field(_init, None, "initial centers; default k-means++ / k-medoids++"),
         "restarts": s.Field(s.integer(1), 10, "independent restarts (best is kept)"),
         "max_iter": s.Field(s.integer(1), 300, "assignment steps per restart"),
@@ -135,10 +140,12 @@ _TOP_KEYS = ("description", *SCHEMA)
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """The ``solver`` section: method, backend, init, restarts, max_iter, tol, seed, time_limit."""
+    """The ``solver`` section: method, backend, capacity_method, init, restarts, max_iter, tol,
+    seed, time_limit."""
 
     method: str = "means"
     backend: str = "flow"
+    capacity_method: str = "auto"
     init: str = "k-means++"
     restarts: int = 10
     max_iter: int = 300
@@ -313,7 +320,7 @@ def _build(path: Path, sections: dict[str, Any]) -> Spec:
 
 def _solver(raw: dict[str, Any], *, by_weight: bool) -> SolverSettings:
     """Check the settings that depend on the method or the size unit; default the init."""
-    check_backend(raw["backend"], by_weight)
+    check_choices(raw["backend"], raw["capacity_method"], by_weight=by_weight)
     inits = _METHOD_INITS[raw["method"]]
     if raw["init"] is None:
         return SolverSettings(**{**raw, "init": inits[0]})

@@ -19,37 +19,43 @@ import numpy as np
 
 from fsclust.app import schema as s
 from fsclust.app.report import ClusterStats, centers_csv, cluster_stats, labels_csv, medoids_csv, summary_json
-from fsclust.app.spec import SCHEMA, Spec, check_backend
+from fsclust.app.spec import SCHEMA, SPEC_TERMS, Spec, check_choices
 from fsclust.engine.core import Run
 from fsclust.engine.driver import Options, run_model
 from fsclust.engine.result import SolveResult
 from fsclust.errors import SpecError
 from fsclust.pairwise.mds import classical_mds
 
-__all__ = ["output_files", "plot_coordinates", "solve_spec", "spec_context", "spec_stats",
+__all__ = ["FLAGS", "output_files", "plot_coordinates", "solve_spec", "spec_context", "spec_stats",
            "with_overrides"]
+
+# The command-line flag of every overridable ``solver`` setting whose flag is not ``--NAME``.
+FLAGS = {"backend": "--solver", "capacity_method": "--capacity-method"}
+_FLAG_TERMS = replace(SPEC_TERMS, solver=FLAGS["backend"], capacity_method=FLAGS["capacity_method"])
 
 
 def with_overrides(spec: Spec, **overrides: Any) -> Spec:
     """A copy of ``spec`` whose ``solver`` settings are replaced by the non-None ``overrides``
-    (``backend``, ``restarts``, ``seed``, ...), each checked by the same schema rule as the spec.
+    (``backend``, ``capacity_method``, ``restarts``, ``seed``, ...), each checked by the same
+    schema rule as the spec; errors name the command-line flag (`FLAGS`).
 
     Raises
     ------
     SpecError
         ``"--restarts: must be an integer >= 1, got 0"``.
     """
-    changes = {}
-    for name, value in overrides.items():
-        if value is None:
-            continue
-        try:
-            changes[name] = SCHEMA["solver"][name].check(value, f"--{name}")
-            if name == "backend":
-                check_backend(changes[name], spec.problem.weight_bounds is not None, "--backend")
-        except s.Invalid as exc:
-            raise SpecError(str(exc).replace("--backend", "--solver")) from None
-    return replace(spec, solver=replace(spec.solver, **changes)) if changes else spec
+    changes = {name: value for name, value in overrides.items() if value is not None}
+    if not changes:
+        return spec
+    try:
+        checked = {name: SCHEMA["solver"][name].check(value, FLAGS.get(name, f"--{name}"))
+                   for name, value in changes.items()}
+        settings = replace(spec.solver, **checked)
+        check_choices(settings.backend, settings.capacity_method,
+                      by_weight=spec.problem.weight_bounds is not None, terms=_FLAG_TERMS)
+    except s.Invalid as exc:
+        raise SpecError(str(exc)) from None
+    return replace(spec, solver=settings)
 
 
 def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None) -> SolveResult:
@@ -57,14 +63,15 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
     settings.
 
     The one engine driver (`fsclust.engine.driver.run_model`) runs it: with hard constraints the
-    assignment step is `ConstrainedSolver` (CP-SAT, honouring ``solver.time_limit``) around the
-    chosen backend. With ``clusters.size_unit: weight`` the
-    backend names a capacity method (`fsclust.assign.capacity.methods`; ``flow`` means ``auto``).
+    assignment step is the registry's ``cpsat`` links backend (honouring ``solver.time_limit``)
+    around the ``solver.backend`` count backend. With ``clusters.size_unit: weight`` it is the
+    capacity method ``solver.capacity_method`` (`fsclust.assign.capacity.methods`).
     """
     settings = spec.solver
-    options = Options(solver=settings.backend, init=settings.init, n_init=settings.restarts,
-                      max_iter=settings.max_iter, tol=settings.tol, random_state=settings.seed,
-                      progress=progress, time_limit=settings.time_limit)
+    options = Options(solver=settings.backend, capacity_method=settings.capacity_method,
+                      init=settings.init, n_init=settings.restarts, max_iter=settings.max_iter,
+                      tol=settings.tol, random_state=settings.seed, progress=progress,
+                      time_limit=settings.time_limit)
     return run_model(spec.problem, "medoids" if spec.medoids else "means", options)
 
 

@@ -1,24 +1,44 @@
 """The assignment kernel: one registry of exact backends and the `assign` entry point.
 
 ``SOLVERS`` maps a name to an `AssignmentSolver`; insertion order is preference order.
-``"auto"`` resolves to the preferred available backend that can solve the problem.
+
+* *Count backends* (``flow``, ``hungarian``, ``lp``, ``dual``) solve sizes counted in points;
+  they are what the ``solver`` parameter names (`solver_names`), and ``"auto"`` resolves to the
+  preferred available one that can solve the problem.
+* Backends with the ``links`` capability (``cpsat``) honour hard must-link / cannot-link; the
+  driver uses one automatically for a problem with hard links (`links_solver`), around the count
+  backend ``solver`` names.
+
+Total-weight sizes (``size_unit="weight"``) are not assigned by these backends but by a capacity
+method (`fsclust.assign.capacity`, parameter ``capacity_method``); `check_choice` holds the rules
+that tie the two parameters to the size unit.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix, fail
-from fsclust.assign.base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
+from fsclust._validation import as_float_matrix, fail, lookup
+from fsclust.assign.base import (
+    Assignment,
+    AssignmentSolver,
+    Capabilities,
+    LinksSolver,
+    assignment_from_labels,
+)
+from fsclust.assign.capacity.methods import CAPACITY_METHODS
 from fsclust.assign.certificate import is_optimal, polish
 from fsclust.assign.costs import PointCosts
 from fsclust.assign.dual import DualSolver
 from fsclust.assign.flow import FlowSolver
 from fsclust.assign.hungarian import HungarianSolver
+from fsclust.assign.linked import CpSatLinksSolver
 from fsclust.assign.lp import LPSolver
 from fsclust.errors import SolverError, SolverUnavailableError
+from fsclust.problem.links import Links
 from fsclust.problem.sizes import Sizes, resolve_sizes
 
 __all__ = [
@@ -27,10 +47,14 @@ __all__ = [
     "Assignment",
     "AssignmentSolver",
     "Capabilities",
+    "ChoiceTerms",
+    "LinksSolver",
     "assign",
     "assignment_from_labels",
+    "check_choice",
     "get_solver",
     "is_optimal",
+    "links_solver",
     "polish",
     "register_solver",
     "run_solver",
@@ -42,13 +66,20 @@ SOLVERS: dict[str, AssignmentSolver] = {
     "hungarian": HungarianSolver(),
     "lp": LPSolver(),
     "dual": DualSolver(),
+    "cpsat": CpSatLinksSolver(),
 }
 DEFAULT_SOLVER = "flow"
 
 
+def _count_backends() -> dict[str, AssignmentSolver]:
+    """The registered backends the ``solver`` parameter may name (no ``links`` capability)."""
+    return {name: solver for name, solver in SOLVERS.items() if not solver.capabilities.links}
+
+
 def solver_names() -> list[str]:
-    """Registered backend names in preference order (``"auto"`` not included)."""
-    return list(SOLVERS)
+    """Names the ``solver`` parameter accepts besides ``"auto"``: the registered count backends,
+    in preference order (``cpsat``, the hard-links backend, is used automatically instead)."""
+    return list(_count_backends())
 
 
 def register_solver(solver: AssignmentSolver) -> None:
@@ -59,7 +90,7 @@ def register_solver(solver: AssignmentSolver) -> None:
 
 
 def _auto(sizes: Sizes, n: int) -> AssignmentSolver:
-    for solver in SOLVERS.values():
+    for solver in _count_backends().values():
         preference = getattr(solver, "auto_preference", None)
         if preference is not None and preference(n, sizes) and _usable(solver, sizes):
             return solver
@@ -89,20 +120,82 @@ def get_solver(solver: str | AssignmentSolver | None, sizes: Sizes | None = None
     if isinstance(solver, str):
         if solver == "auto":
             return _auto(sizes, n) if sizes is not None else SOLVERS[DEFAULT_SOLVER]
-        if solver not in SOLVERS:
-            raise fail("solver", f"one of {['auto', *SOLVERS]}", solver)
-        solver = SOLVERS[solver]
+        solver = lookup(_count_backends(), solver, "solver", extra=["auto"], note=_elsewhere(solver))
     elif not isinstance(solver, AssignmentSolver):
         raise fail("solver", "a solver name or an AssignmentSolver", solver)
+    elif solver.capabilities.links:
+        raise fail("solver", "a count-assignment backend (hard-links backends such as 'cpsat' "
+                   "are used automatically for problems with must-link / cannot-link)", solver.name)
     if not solver.is_available():
         raise SolverUnavailableError(
             f"The solver {solver.name!r} is not installed: pip install {solver.library}")
     if sizes is not None and not _usable(solver, sizes):
-        usable = [name for name, s in SOLVERS.items() if _usable(s, sizes)]
+        usable = [name for name, s in _count_backends().items() if _usable(s, sizes)]
         raise SolverError(
             f"The solver {solver.name!r} cannot solve this problem: it needs exact sizes "
             f"(size_min == size_max) but bounds were given; use one of {usable}")
     return solver
+
+
+def _elsewhere(name: str) -> str:
+    """Where a name that is not a count backend belongs (for the 'solver' error)."""
+    notes = []
+    if name in CAPACITY_METHODS:
+        notes.append(f"{name!r} is a capacity method: pass capacity_method={name!r} with "
+                     "size_unit='weight'")
+    if name in SOLVERS and SOLVERS[name].capabilities.links:
+        notes.append(f"the {name!r} backend is used automatically for hard must-link / cannot-link")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def links_solver(links: Links, fallback: AssignmentSolver | None,
+                 time_limit: float | None = None) -> AssignmentSolver:
+    """The preferred available backend with the ``links`` capability, bound to ``links``
+    around the count backend ``fallback`` (CP-SAT ``time_limit`` in seconds per step).
+
+    Raises
+    ------
+    SolverUnavailableError
+        No registered links backend is installed.
+    """
+    for solver in SOLVERS.values():
+        if solver.capabilities.links and solver.is_available() and isinstance(solver, LinksSolver):
+            return solver.with_links(links, fallback, time_limit)
+    raise SolverUnavailableError("No installed backend can honour hard must-link / cannot-link: "
+                                 "pip install ortools")
+
+
+@dataclass(frozen=True)
+class ChoiceTerms:
+    """How a front end names the two parameters and the size units in `check_choice` messages
+    (the library's names by default; the YAML spec and the CLI pass their keys and flags)."""
+
+    solver: str = "solver"
+    capacity_method: str = "capacity_method"
+    weight: str = "size_unit='weight'"
+    count: str = "size_unit='count'"
+
+
+def check_choice(solver: Any, capacity_method: Any, *, by_weight: bool,
+                 terms: ChoiceTerms = ChoiceTerms()) -> tuple[str, str, Any] | None:
+    """The rule that ``solver`` and ``capacity_method`` break for the size unit, as
+    ``(parameter, rule, value)`` named by ``terms`` (for `fsclust._validation.fail` or a spec
+    error); None when they fit.
+
+    ``solver`` names the count backend and applies when sizes count points; ``capacity_method``
+    names the total-weight method and applies when ``by_weight``. The parameter that does not
+    apply must be left at its default (``solver`` may also be ``"auto"``), so that no value is
+    silently ignored. The names themselves are checked where they are looked up (`get_solver`,
+    `fsclust.assign.capacity.methods.resolve_method`).
+    """
+    if by_weight and not (solver is None or (isinstance(solver, str)
+                                             and solver in ("auto", DEFAULT_SOLVER))):
+        return (terms.solver, f"'auto' or {DEFAULT_SOLVER!r} (the default) with {terms.weight}, where "
+                f"{terms.capacity_method} chooses the assignment method", solver)
+    if not by_weight and not (isinstance(capacity_method, str) and capacity_method == "auto"):
+        return (terms.capacity_method, f"'auto' (the default) with {terms.count} (capacity methods "
+                "are for total-weight sizes)", capacity_method)
+    return None
 
 
 def run_solver(solver: AssignmentSolver, cost: np.ndarray, sizes: Sizes, *,

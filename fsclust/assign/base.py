@@ -8,9 +8,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from fsclust.problem.links import Links
 from fsclust.problem.sizes import Sizes
 
-__all__ = ["Assignment", "AssignmentSolver", "Capabilities", "assignment_from_labels"]
+__all__ = ["Assignment", "AssignmentSolver", "Capabilities", "LinksSolver", "assignment_from_labels"]
+
+_LABELS = {"exact_sizes": "exact sizes", "bounds": "size bounds", "warm_start": "warm start",
+           "on_demand": "on-demand costs",
+           "links": "hard must-link / cannot-link (used automatically for hard constraints)"}
 
 
 @dataclass(frozen=True)
@@ -28,17 +33,21 @@ class Capabilities:
     on_demand : bool
         Accepts `fsclust.assign.costs.PointCosts` (costs evaluated where needed, no (n, k) matrix);
         other backends get ``PointCosts.dense()``.
+    links : bool
+        Honours hard must-link / cannot-link constraints (a `LinksSolver`). Such a backend is
+        never named by the ``solver`` parameter: the driver uses it automatically for a problem
+        with hard links, around the count backend ``solver`` names.
     """
 
     exact_sizes: bool = True
     bounds: bool = False
     warm_start: bool = False
     on_demand: bool = False
+    links: bool = False
 
     def describe(self) -> str:
-        parts = [name.replace("_", " ") for name in ("exact_sizes", "bounds", "warm_start", "on_demand")
-                 if getattr(self, name)]
-        return ", ".join(parts).replace("bounds", "size bounds").replace("on demand", "on-demand costs")
+        """The capabilities in words, e.g. ``"exact sizes, size bounds"``."""
+        return ", ".join(text for name, text in _LABELS.items() if getattr(self, name))
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,4 +111,16 @@ class AssignmentSolver(Protocol):
     def solve(self, cost: np.ndarray, sizes: Sizes, *,
               warm_start: np.ndarray | None = None) -> Assignment:
         """Return an optimal `Assignment` or raise `SolverError` / `InfeasibleError`."""
+        ...
+
+
+@runtime_checkable
+class LinksSolver(AssignmentSolver, Protocol):
+    """A backend with the ``links`` capability: bound to a problem's hard constraints it solves
+    ``min sum_i cost[i, labels_i]`` subject to the sizes *and* the links."""
+
+    def with_links(self, links: Links, fallback: AssignmentSolver | None,
+                   time_limit: float | None = None) -> AssignmentSolver:
+        """A copy bound to ``links`` (`fsclust.problem.links.Links`); ``fallback`` is the count
+        backend tried first on every step (its optimum is kept when it honours the links)."""
         ...

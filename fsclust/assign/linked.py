@@ -1,4 +1,8 @@
-r"""Assignment under hard must-link / cannot-link constraints with OR-Tools CP-SAT.
+r"""The ``cpsat`` backend: assignment under hard must-link / cannot-link with OR-Tools CP-SAT.
+
+It is registered in `fsclust.assign.SOLVERS` with the ``links`` capability; the driver binds it
+to a problem's links (`CpSatLinksSolver.with_links`) whenever the problem has hard constraints,
+around the count backend that the ``solver`` parameter names (the *fallback*).
 
 Whole-group placement and cannot-link pairs make the assignment step an integer program (the
 min-cost flow with contracted groups can split a group). Every must-link group becomes one
@@ -11,10 +15,11 @@ min-cost flow with contracted groups can split a group). Every must-link group b
 
 where :math:`c_{uj}` is the sum of the members' costs.
 
-The min-cost flow is used where it stays exact: every step first solves the problem without the
-links with the exact fallback backend; when that optimum already keeps every group whole and every
+The count backend is used where it stays exact: every step first solves the problem without the
+links with the fallback backend; when that optimum already keeps every group whole and every
 cannot-link pair apart it is optimal for the constrained problem too (its feasible set is a
-subset) and is returned as is. Only otherwise does CP-SAT run.
+subset) and is returned as is. Only otherwise does CP-SAT run (always, for the registered
+unbound instance, which has no fallback and no links: then it is a plain exact assignment).
 
 CP-SAT needs integer coefficients: each point's costs are shifted by their row minimum (free, as
 every point is assigned once), summed per unit and scaled by ``2**40 / max unit cost``, then
@@ -36,7 +41,7 @@ from fsclust.errors import InfeasibleError, SolverError
 from fsclust.problem.links import Links
 from fsclust.problem.sizes import Sizes
 
-__all__ = ["ConstrainedSolver", "respects_links", "unit_costs"]
+__all__ = ["CpSatLinksSolver", "respects_links", "unit_costs"]
 
 
 def respects_links(labels: np.ndarray, links: Links) -> bool:
@@ -74,16 +79,17 @@ def unit_costs(cost: np.ndarray, links: Links) -> tuple[np.ndarray, np.ndarray, 
     return summed, np.bincount(unit_of, minlength=n_units).astype(np.int64), unit_of
 
 
-class ConstrainedSolver:
-    """Exact assignment with hard links: CP-SAT when links exist, else the fallback backend.
+class CpSatLinksSolver:
+    """Exact assignment with hard links: the fallback backend's optimum when it honours the
+    links, else CP-SAT.
 
     Parameters
     ----------
-    links : Links
-        Validated, contradiction-checked constraints (`constraints.check_feasible`).
-    fallback : AssignmentSolver
-        Exact backend for the problem without links; its optimum is kept when it already
-        honours the links (then the step is as fast as the flow).
+    links : Links, default no links
+        Validated, contradiction-checked constraints (`fsclust.problem.links.check_feasible`).
+    fallback : AssignmentSolver, optional
+        Exact count backend for the problem without links; its optimum is kept when it already
+        honours the links (then the step is as fast as that backend). None: CP-SAT always runs.
     time_limit : float, optional
         Seconds CP-SAT may spend on one assignment step. Stopping there without proof of
         optimality raises `SolverError` (the step would no longer be exact).
@@ -91,12 +97,18 @@ class ConstrainedSolver:
 
     name = "cpsat"
     library = "ortools"
-    capabilities = Capabilities(exact_sizes=True, bounds=True)
+    capabilities = Capabilities(exact_sizes=True, bounds=True, links=True)
 
-    def __init__(self, links: Links, fallback: AssignmentSolver, time_limit: float | None = None):
-        self.links = links
+    def __init__(self, links: Links | None = None, fallback: AssignmentSolver | None = None,
+                 time_limit: float | None = None) -> None:
+        self.links = Links() if links is None else links
         self.fallback = fallback
         self.time_limit = time_limit
+
+    def with_links(self, links: Links, fallback: AssignmentSolver | None,
+                   time_limit: float | None = None) -> CpSatLinksSolver:
+        """A copy bound to ``links``, trying ``fallback`` first on every step."""
+        return CpSatLinksSolver(links, fallback, time_limit)
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("ortools") is not None
@@ -104,9 +116,10 @@ class ConstrainedSolver:
     def solve(self, cost: np.ndarray, sizes: Sizes, *,
               warm_start: np.ndarray | None = None) -> Assignment:
         """Optimal labels honouring sizes and links (validated input assumed)."""
-        relaxed = self.fallback.solve(cost, sizes, warm_start=warm_start)
-        if respects_links(relaxed.labels, self.links):
-            return relaxed
+        if self.fallback is not None:
+            relaxed = self.fallback.solve(cost, sizes, warm_start=warm_start)
+            if respects_links(relaxed.labels, self.links):
+                return relaxed
         summed, weight, unit_of = unit_costs(cost, self.links)
         scaled = integer_costs(summed, CPSAT_LIMIT, shift=False)
         unit_labels, info = self._cp_sat(scaled.values, weight, unit_of, sizes)

@@ -15,10 +15,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fsclust._validation import as_int, as_rng, as_square_matrix, fail
-from fsclust.assign import DEFAULT_SOLVER, AssignmentSolver, get_solver, run_solver
-from fsclust.assign.capacity.methods import CapacityMethod, capacity_method
+from fsclust.assign import (
+    DEFAULT_SOLVER,
+    AssignmentSolver,
+    check_choice,
+    get_solver,
+    links_solver,
+    run_solver,
+)
+from fsclust.assign.capacity.methods import CapacityMethod, resolve_method
 from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean
-from fsclust.assign.linked import ConstrainedSolver
 from fsclust.engine.core import AssignFunction, Parts, Run, run_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.localsearch import check_local_search, make_refine
@@ -91,14 +97,29 @@ def assignment_step(problem: Problem, solver: Backend) -> AssignFunction:
     return lambda cost, warm: run_solver(solver, cost, problem.sizes, warm_start=warm)
 
 
-def resolve_backend(problem: Problem, solver: Any, time_limit: float | None = None) -> Backend:
-    """The backend for ``solver`` on ``problem``: a registry solver (wrapped for hard links, with
-    the CP-SAT ``time_limit``) or, for total-weight sizes, a `CapacityMethod`."""
+def resolve_backend(problem: Problem, solver: Any = DEFAULT_SOLVER, time_limit: float | None = None,
+                    capacity_method: Any = "auto") -> Backend:
+    """The assignment backend for ``problem``.
+
+    Sizes counted in points: the count backend ``solver`` names (`fsclust.assign.get_solver`),
+    bound inside the registry's links backend (``cpsat``, with the CP-SAT ``time_limit``) when
+    the problem has hard links. Total-weight sizes: the `CapacityMethod` ``capacity_method``
+    names. The parameter that does not apply must be left at its default
+    (`fsclust.assign.check_choice`).
+
+    Raises
+    ------
+    ValidationError
+        An unknown name, or a parameter set that does not apply to the size unit.
+    """
+    broken = check_choice(solver, capacity_method, by_weight=problem.weight_bounds is not None)
+    if broken is not None:
+        raise fail(*broken)
     if problem.weight_bounds is not None:
-        return capacity_method(solver, problem.n_points, problem.n_clusters)
+        return CapacityMethod(resolve_method(capacity_method, problem.n_points, problem.n_clusters))
     backend = get_solver(solver, problem.sizes, problem.n_points)
-    if problem.links is not None and not isinstance(backend, ConstrainedSolver):
-        backend = ConstrainedSolver(problem.links, backend, time_limit)  # hard must/cannot-link
+    if problem.links is not None:
+        backend = links_solver(problem.links, backend, time_limit)      # hard must/cannot-link
     return backend
 
 
@@ -107,6 +128,7 @@ class Options:
     """The engine options shared by every front end (validated by `check`)."""
 
     solver: str | AssignmentSolver | None = DEFAULT_SOLVER
+    capacity_method: str = "auto"
     init: Any = None
     n_init: int = 10
     max_iter: int = 300
@@ -149,7 +171,7 @@ def run_model(problem: Problem, model: Model | str, options: Options) -> SolveRe
     """
     model = MODELS[model] if isinstance(model, str) else model
     options.check(problem, model)
-    backend = resolve_backend(problem, options.solver, options.time_limit)
+    backend = resolve_backend(problem, options.solver, options.time_limit, options.capacity_method)
     init = options.init if options.init is not None else (
         "k-means++" if model.name == "means" else "k-medoids++")
     parts = model.parts(problem, backend, init)
@@ -167,8 +189,8 @@ def run_model(problem: Problem, model: Model | str, options: Options) -> SolveRe
 
 
 def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
-          init: Any = "k-means++", n_init: int = 10, max_iter: int = 300, tol: float = 1e-6,
-          random_state: Any = None,
+          capacity_method: str = "auto", init: Any = "k-means++", n_init: int = 10,
+          max_iter: int = 300, tol: float = 1e-6, random_state: Any = None,
           progress: Callable[[int, Run], None] | None = None,
           n_jobs: int | None = None, local_search: str | None = None,
           local_search_budget: int | None = None,
@@ -182,9 +204,12 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
     ----------
     problem : Problem
     solver : str or AssignmentSolver, default "flow"
-        Assignment backend (see `solver_names`) or ``"auto"``. For a problem created with
-        ``size_unit="weight"``: ``"auto"`` (also what the default means there), ``"cpsat"`` or
-        ``"lp-round"`` (see `fsclust.assign.capacity`).
+        Count-assignment backend (see `solver_names`) or ``"auto"``. With hard links the
+        ``cpsat`` backend runs around it. For a problem created with ``size_unit="weight"`` it
+        must be left at its default (or ``"auto"``): ``capacity_method`` applies instead.
+    capacity_method : {"auto", "cpsat", "lp-round"}, default "auto"
+        Total-weight assignment method for a problem created with ``size_unit="weight"`` (see
+        `fsclust.assign.capacity`); must be ``"auto"`` when sizes count points.
     init : {"k-means++", "size-aware", "random"}, ndarray of shape (k, d) or callable ``(X, k, rng)``
         ``"size-aware"``: k-means++ seeding that accounts for the sizes
         (`fsclust.models.init.size_aware_plusplus`).
@@ -220,9 +245,10 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
     >>> sorted(result.counts.tolist())
     [3, 3]
     """
-    options = Options(solver=solver, init=init, n_init=n_init, max_iter=max_iter, tol=tol,
-                      random_state=random_state, progress=progress, n_jobs=n_jobs,
-                      local_search=local_search, local_search_budget=local_search_budget,
+    options = Options(solver=solver, capacity_method=capacity_method, init=init, n_init=n_init,
+                      max_iter=max_iter, tol=tol, random_state=random_state, progress=progress,
+                      n_jobs=n_jobs, local_search=local_search,
+                      local_search_budget=local_search_budget,
                       local_search_seconds=local_search_seconds)
     return run_model(problem, "means", options)
 
@@ -230,7 +256,8 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
 def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: Any = None,
                   size_min: Any = None, size_max: Any = None, sample_weight: Any = None,
                   size_unit: str = "count", solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
-                  init: Any = "k-medoids++", n_init: int = 10, max_iter: int = 300,
+                  capacity_method: str = "auto", init: Any = "k-medoids++", n_init: int = 10,
+                  max_iter: int = 300,
                   tol: float = 1e-6, random_state: Any = None,
                   progress: Callable[[int, Run], None] | None = None,
                   n_jobs: int | None = None) -> SolveResult:
@@ -244,6 +271,9 @@ def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: A
     n_clusters, sizes, size_min, size_max, sample_weight, size_unit
         As for `Problem.create` (per-cluster bounds as arrays of shape (k,)).
     solver : str or AssignmentSolver, default "flow"
+    capacity_method : {"auto", "cpsat", "lp-round"}, default "auto"
+        As for `fsclust.solve` (``solver`` applies to sizes counted in points,
+        ``capacity_method`` to ``size_unit="weight"``).
     init : {"k-medoids++", "random"} or array of k distinct point indices
     n_init, max_iter, tol, random_state, progress, n_jobs
         As for `fsclust.solve` (k-medoids has no local search).
@@ -274,9 +304,9 @@ def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: A
     problem = medoid_problem(dissimilarity, n_clusters=n_clusters, sizes=sizes,
                              size_min=size_min, size_max=size_max, sample_weight=sample_weight,
                              size_unit=size_unit, param="dissimilarity")
-    return solve_medoid_problem(problem, solver=solver, init=init, n_init=n_init,
-                                max_iter=max_iter, tol=tol, random_state=random_state,
-                                progress=progress, n_jobs=n_jobs)
+    return solve_medoid_problem(problem, solver=solver, capacity_method=capacity_method, init=init,
+                                n_init=n_init, max_iter=max_iter, tol=tol,
+                                random_state=random_state, progress=progress, n_jobs=n_jobs)
 
 
 def medoid_problem(dissimilarity: Any, *, param: str = "X", **sizes: Any) -> Problem:
@@ -289,14 +319,15 @@ def medoid_problem(dissimilarity: Any, *, param: str = "X", **sizes: Any) -> Pro
 
 
 def solve_medoid_problem(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
-                         init: Any = "k-medoids++", n_init: int = 10, max_iter: int = 300,
+                         capacity_method: str = "auto", init: Any = "k-medoids++",
+                         n_init: int = 10, max_iter: int = 300,
                          tol: float = 1e-6, random_state: Any = None,
                          progress: Callable[[int, Run], None] | None = None,
                          n_jobs: int | None = None, local_search: str | None = None) -> SolveResult:
     """`solve_medoids` on a `Problem` from `medoid_problem` (``local_search`` must be None)."""
-    options = Options(solver=solver, init=init, n_init=n_init, max_iter=max_iter, tol=tol,
-                      random_state=random_state, progress=progress, n_jobs=n_jobs,
-                      local_search=local_search)
+    options = Options(solver=solver, capacity_method=capacity_method, init=init, n_init=n_init,
+                      max_iter=max_iter, tol=tol, random_state=random_state, progress=progress,
+                      n_jobs=n_jobs, local_search=local_search)
     return run_model(problem, "medoids", options)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fsclust._validation import as_int, fail
+from fsclust._validation import as_int, fail, lookup
 from fsclust.engine.core import Parts, RefineFunction
 from fsclust.localsearch.exchange import CentroidModel, ExchangeModel, LocalSearchResult, exchange
 from fsclust.localsearch.refine import LOCAL_SEARCHES, RefineOptions, exchange_refine, random_swap_refine
@@ -36,8 +36,8 @@ DEFAULT_BUDGETS = {"exchange": 50, "random_swap": 50}
 def check_local_search(local_search: Any, budget: Any, seconds: Any) -> None:
     """Validate the ``local_search``, ``local_search_budget`` and ``local_search_seconds``
     parameters of `fsclust.solve` (raises `ValidationError`)."""
-    if local_search is not None and local_search not in LOCAL_SEARCHES:
-        raise fail("local_search", f"None or one of {list(LOCAL_SEARCHES)}", local_search)
+    if local_search is not None:
+        lookup(LOCAL_SEARCHES, local_search, "local_search", extra=[None])
     if budget is not None:
         as_int(budget, "local_search_budget", minimum=1)
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
@@ -65,5 +65,5 @@ def make_refine(local_search: str, parts: Parts, *, budget: int | None = None,
     check_local_search(local_search, budget, seconds)
     options = RefineOptions(budget=budget or DEFAULT_BUDGETS[local_search], seconds=seconds,
                             max_iter=max_iter, tol=tol, sample_weight=sample_weight)
-    return LOCAL_SEARCHES[local_search](parts, options)
+    return lookup(LOCAL_SEARCHES, local_search, "local_search", extra=[None])(parts, options)
 

@@ -13,8 +13,8 @@ Budgets count sweeps or trials (deterministic); an optional wall-clock limit als
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
@@ -101,4 +101,6 @@ def _merged(previous: Run, new: Run) -> Run:
     return replace(new, n_iter=previous.n_iter + new.n_iter, history=history)
 
 
-LOCAL_SEARCHES: dict[str, Any] = {"exchange": exchange_refine, "random_swap": random_swap_refine}
+# Every entry builds the engine ``refine`` hook from ``(parts, options)``.
+LOCAL_SEARCHES: dict[str, Callable[[Parts, RefineOptions], RefineFunction]] = {
+    "exchange": exchange_refine, "random_swap": random_swap_refine}

@@ -1,4 +1,5 @@
-"""Initial centers: ``"k-means++"``, ``"random"``, an array, or a callable ``(X, k, rng)``."""
+"""Initial centers: a name of `INITS` (``"k-means++"``, ``"random"``, ``"size-aware"``), an array,
+or a callable ``(X, k, rng)``."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import fail
+from fsclust._validation import fail, lookup
 from fsclust.assign.costs import squared_distances
 
 __all__ = ["INITS", "SIZE_AWARE", "kmeans_plusplus", "random_points", "resolve_init",
            "size_aware_plusplus"]
 
 InitFunction = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]
+# An `INITS` entry: ``(X, k, rng, sample_weight, sizes) -> centers (k, d)``.
+InitMethod = Callable[[np.ndarray, int, np.random.Generator, "np.ndarray | None", Any], np.ndarray]
 
 
 def kmeans_plusplus(X: np.ndarray, k: int, rng: np.random.Generator,
@@ -117,12 +120,28 @@ def _target_sizes(n: int, k: int, sizes: Any) -> np.ndarray:
     return np.minimum(np.floor(lo + extra), hi).astype(np.int64)
 
 
+def _plusplus_init(X: np.ndarray, k: int, rng: np.random.Generator,
+                   sample_weight: np.ndarray | None = None, sizes: Any = None) -> np.ndarray:
+    return kmeans_plusplus(X, k, rng, sample_weight)
+
+
+def _random_init(X: np.ndarray, k: int, rng: np.random.Generator,
+                 sample_weight: np.ndarray | None = None, sizes: Any = None) -> np.ndarray:
+    return random_points(X, k, rng)
+
+
+def _size_aware_init(X: np.ndarray, k: int, rng: np.random.Generator,
+                     sample_weight: np.ndarray | None = None, sizes: Any = None) -> np.ndarray:
+    return size_aware_plusplus(X, _target_sizes(X.shape[0], k, sizes), rng, sample_weight)
+
+
 SIZE_AWARE = "size-aware"
 
-INITS: dict[str, InitFunction] = {
-    "k-means++": kmeans_plusplus,
-    "random": random_points,
-    SIZE_AWARE: lambda X, k, rng: size_aware_plusplus(X, _target_sizes(X.shape[0], k, None), rng),
+# Every entry takes ``(X, k, rng, sample_weight=None, sizes=None)``; ``sizes`` is a `Sizes` or None.
+INITS: dict[str, InitMethod] = {
+    "k-means++": _plusplus_init,
+    "random": _random_init,
+    SIZE_AWARE: _size_aware_init,
 }
 
 
@@ -130,7 +149,8 @@ def resolve_init(init: Any, k: int, d: int, sample_weight: np.ndarray | None = N
                  sizes: Any = None) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
     """Turn the ``init`` parameter into a function ``(X, rng) -> centers`` of shape (k, d).
 
-    ``sizes`` (a `fsclust.Sizes`, optional) feeds ``"size-aware"`` seeding; balanced without it.
+    A name is looked up in `INITS`, whose entries get ``sample_weight`` and ``sizes`` (a
+    `fsclust.Sizes`, optional: it feeds ``"size-aware"`` seeding; balanced without it).
 
     Raises
     ------
@@ -138,16 +158,10 @@ def resolve_init(init: Any, k: int, d: int, sample_weight: np.ndarray | None = N
         Unknown name, wrong array shape, or a callable returning the wrong shape.
     """
     if isinstance(init, str):
-        if init not in INITS:
-            raise fail("init", f"one of {list(INITS)}, an array of shape (k, d) or a callable", init)
-        if init == "k-means++":
-            return lambda X, rng: kmeans_plusplus(X, k, rng, sample_weight)
-        if init == SIZE_AWARE:
-            return lambda X, rng: size_aware_plusplus(X, _target_sizes(X.shape[0], k, sizes), rng,
-                                                      sample_weight)
-        func: Callable[..., Any] = INITS[init]
-    elif callable(init):
-        func = init
+        method = lookup(INITS, init, "init")
+        return lambda X, rng: method(X, k, rng, sample_weight, sizes)
+    if callable(init):
+        func: Callable[..., Any] = init
     else:
         arr = np.asarray(init, dtype=np.float64)
         if arr.shape != (k, d) or not np.isfinite(arr).all():

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import fail
+from fsclust._validation import fail, lookup
 
 __all__ = [
     "MEDOID_INITS",
@@ -116,6 +116,7 @@ def _random_medoids(dissimilarity: np.ndarray, k: int, rng: np.random.Generator,
     return rng.choice(dissimilarity.shape[0], size=k, replace=False).astype(np.int64)
 
 
+# Every entry takes ``(D, k, rng, sample_weight=None)`` and returns k distinct indices.
 MEDOID_INITS = {"k-medoids++": medoids_plusplus, "random": _random_medoids}
 
 
@@ -128,9 +129,7 @@ def medoid_init(init: Any, n: int, k: int, sample_weight: np.ndarray | None = No
         Unknown name, or indices that are not k distinct ints in ``[0, n)``.
     """
     if isinstance(init, str):
-        if init not in MEDOID_INITS:
-            raise fail("init", f"one of {list(MEDOID_INITS)} or an array of {k} point indices", init)
-        func = MEDOID_INITS[init]
+        func = lookup(MEDOID_INITS, init, "init")
         return lambda D, rng: func(D, k, rng, sample_weight)
     arr = np.asarray(init)
     valid = (arr.shape == (k,) and arr.dtype.kind in "iu" and (arr >= 0).all() and (arr < n).all()

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import fail
+from fsclust._validation import fail, lookup
 from fsclust.assign import assign
 from fsclust.errors import InfeasibleError
 
@@ -100,6 +100,4 @@ PREDICT_MODES: dict[str, Callable[[np.ndarray, CapacityLedger], np.ndarray]] = {
 
 def predict_labels(cost: np.ndarray, capacity: str, ledger: CapacityLedger) -> np.ndarray:
     """Labels (m,) of a batch with costs ``cost`` (m, k) under a mode of `PREDICT_MODES`."""
-    if not isinstance(capacity, str) or capacity not in PREDICT_MODES:
-        raise fail("capacity", f"one of {list(PREDICT_MODES)}", capacity)
-    return PREDICT_MODES[capacity](cost, ledger)
+    return lookup(PREDICT_MODES, capacity, "capacity")(cost, ledger)

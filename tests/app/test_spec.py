@@ -32,6 +32,7 @@ def test_defaults_and_relative_paths(spec_file) -> None:
     assert spec.cluster_names == ["cluster-1", "cluster-2", "cluster-3"]
     assert spec.problem.sizes.lo.tolist() == [2, 2, 2]
     assert (spec.solver.backend, spec.solver.restarts, spec.solver.seed) == ("flow", 10, 0)
+    assert spec.solver.capacity_method == "auto"
     assert spec.output.dir == spec.path.parent / "res"
     assert spec.features == ["x", "y"] and spec.problem.links is None
 
@@ -117,8 +118,16 @@ def test_cli_overrides_use_schema_rules(spec_file) -> None:
     with pytest.raises(SpecError) as info:
         with_overrides(spec, backend="lp-round")
     names = ", ".join(repr(name) for name in ["auto", *solver_names()])
-    assert str(info.value) == (f"--solver: must be one of {names} with clusters.size_unit: count, "
-                               "got 'lp-round'")
+    assert str(info.value) == (f"--solver: must be one of {names} (capacity methods such as "
+                               "'lp-round' have their own setting, capacity_method), got 'lp-round'")
+    with pytest.raises(SpecError) as info:
+        with_overrides(spec, capacity_method="lp-round")
+    assert str(info.value) == ("--capacity-method: must be 'auto' (the default) with clusters.size_unit: "
+                               "count (capacity methods are for total-weight sizes), got 'lp-round'")
+    with pytest.raises(SpecError, match=r"^--capacity-method: must be one of 'auto', 'cpsat', "
+                                        r"'lp-round', got 'exact'$"):
+        with_overrides(spec, capacity_method="exact")
+    assert with_overrides(spec, backend="lp").solver.backend == "lp"
 
 
 def test_time_limit_reaches_the_cpsat_step(spec_file, monkeypatch: pytest.MonkeyPatch) -> None:

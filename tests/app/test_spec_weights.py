@@ -119,6 +119,18 @@ def test_size_unit_weight_bounds_total_weights(folder: Path, capsys) -> None:
     assert [line.split()[2] for line in table.splitlines()[2:5]] == [f"{t:g}" for t in totals]
 
 
+def test_capacity_method_key_reaches_the_library(folder: Path, capsys) -> None:
+    body = POINTS + ("clusters: {size_unit: weight, size_min: [5, 5, 5.5], size_max: [7.5, 7, 7]}\n"
+                     "solver: {restarts: 4, seed: 3, capacity_method: lp-round}\n")
+    summary, _, _ = solve_cli(folder, body, capsys)
+    assert load_spec(folder / "spec.yaml").solver.capacity_method == "lp-round"
+    problem = fsclust.Problem.create(X, size_min=[5, 5, 5.5], size_max=[7.5, 7, 7], sample_weight=W,
+                                     size_unit="weight")
+    expected = solve(problem, capacity_method="lp-round", n_init=4, random_state=3)
+    assert labels_of(summary) == expected.labels.tolist()
+    assert summary["solver"] == "lp-round"
+
+
 def test_per_cluster_bounds_lists(folder: Path, capsys) -> None:
     body = POINTS + "clusters: {size_min: [2, 3, 4], size_max: [3, 4, 6]}\n" + SOLVER
     summary, _, _ = solve_cli(folder, body, capsys)
@@ -239,11 +251,21 @@ SPEC_ERRORS = [
      "clusters.size_max: must be a finite number >= 0, got inf"),
     (POINTS + "clusters: {k: 2, size_max: 7.5}\n", "clusters.size_max: must be an integer >= 0, got 7.5"),
     (POINTS + "clusters: {k: 2, size_unit: weight, size_max: 20}\nsolver: {backend: hungarian}\n",
-     "solver.backend: must be one of 'auto', 'flow', 'cpsat', 'lp-round' with clusters.size_unit: "
-     "weight, got 'hungarian'"),
-    (POINTS + "clusters: {k: 2}\nsolver: {backend: lp-round}\n",
+     "solver.backend: must be 'auto' or 'flow' (the default) with clusters.size_unit: weight, where "
+     "solver.capacity_method chooses the assignment method, got 'hungarian'"),
+    (POINTS + "clusters: {k: 2, size_unit: weight, size_max: 20}\nsolver: {backend: cpsat}\n",
      f"solver.backend: must be one of {', '.join(map(repr, ['auto', *fsclust.solver_names()]))} "
-     "with clusters.size_unit: count, got 'lp-round'"),
+     "(capacity methods such as 'cpsat' have their own setting, capacity_method), got 'cpsat'"),
+    (POINTS + "clusters: {k: 2}\nsolver: {backend: lp-round}\n",
+     "solver.backend: must be one of 'auto', 'flow', 'hungarian', 'lp', 'dual' (capacity methods "
+     "such as 'lp-round' have their own setting, capacity_method), got 'lp-round'"),
+    (POINTS + "clusters: {k: 2}\nsolver: {backend: gurobi}\n",
+     "solver.backend: must be one of 'auto', 'flow', 'hungarian', 'lp', 'dual', got 'gurobi'"),
+    (POINTS + "clusters: {k: 2}\nsolver: {capacity_method: cpsat}\n",
+     "solver.capacity_method: must be 'auto' (the default) with clusters.size_unit: count (capacity "
+     "methods are for total-weight sizes), got 'cpsat'"),
+    (POINTS + "clusters: {k: 2, size_unit: weight, size_max: 20}\nsolver: {capacity_method: flow}\n",
+     "solver.capacity_method: must be one of 'auto', 'cpsat', 'lp-round', got 'flow'"),
     (POINTS + "clusters: {k: 2, size_unit: weight, size_max: 20}\nconstraints: {must_link: [[s00, s01]]}\n",
      "constraints.mode: must be 'override' with clusters.size_unit: weight (hard must-link / "
      "cannot-link need count sizes), got 'hard'"),

@@ -51,9 +51,9 @@ def test_cpsat_matches_brute_force_optimum(seed, integer):
     best = brute_force(cost, weight, lo, hi)
     if not np.isfinite(best):
         with pytest.raises(InfeasibleError, match="CP-SAT proved"):
-            assign_capacity(cost, weight, size_min=lo, size_max=hi, method="cpsat")
+            assign_capacity(cost, weight, size_min=lo, size_max=hi, capacity_method="cpsat")
         return
-    result = assign_capacity(cost, weight, size_min=lo, size_max=hi, method="cpsat")
+    result = assign_capacity(cost, weight, size_min=lo, size_max=hi, capacity_method="cpsat")
     assert result.status == "OPTIMAL"
     assert result.cost == pytest.approx(best, rel=1e-9, abs=result.info["objective_tolerance"])
     totals = totals_of(weight, result.labels, 3)
@@ -65,7 +65,7 @@ def test_cpsat_matches_brute_force_optimum(seed, integer):
 def test_lp_round_is_feasible_and_bounded_by_the_lp(seed):
     cost, weight, lo, hi = random_case(seed, n=8)
     best = brute_force(cost, weight, lo, hi)
-    result = assign_capacity(cost, weight, size_min=lo, size_max=hi, method="lp-round")
+    result = assign_capacity(cost, weight, size_min=lo, size_max=hi, capacity_method="lp-round")
     assert result.status == "HEURISTIC"
     totals = totals_of(weight, result.labels, 3)
     assert ((totals >= lo) & (totals <= hi)).all()
@@ -85,7 +85,7 @@ def test_bounds_hold_on_larger_random_instances(method, seed):
     weight = rng.lognormal(0.0, 0.5, n)
     hi = rng.uniform(1.0, 1.3, k) * weight.sum() / k
     lo = 0.8 * weight.sum() / k
-    result = assign_capacity(cost, weight, size_min=lo, size_max=hi, method=method, time_limit=2)
+    result = assign_capacity(cost, weight, size_min=lo, size_max=hi, capacity_method=method, time_limit=2)
     totals = totals_of(weight, result.labels, k)
     assert (totals <= hi).all() and (totals >= lo).all()
     assert result.info["gap"] >= 0
@@ -116,7 +116,7 @@ def test_a_bound_equal_to_a_float_sum_is_reachable():
     weight = np.array([0.1, 0.2, 0.3, 0.4])
     cost = np.array([[0.0, 5.0], [0.0, 5.0], [5.0, 0.0], [5.0, 0.0]])
     hi = [math.fsum([0.1, 0.2]), math.fsum([0.3, 0.4])]
-    result = assign_capacity(cost, weight, size_max=hi, method="cpsat")
+    result = assign_capacity(cost, weight, size_max=hi, capacity_method="cpsat")
     assert result.cost == 0.0
     assert (result.info["weight_totals"] <= hi).all()
 
@@ -124,23 +124,31 @@ def test_a_bound_equal_to_a_float_sum_is_reachable():
 def test_heuristic_and_exact_agree_when_the_lp_is_integral():
     cost = np.array([[0.0, 9.0], [9.0, 0.0], [0.0, 9.0], [9.0, 0.0]])
     weight = [1.0, 2.0, 3.0, 4.0]
-    exact = assign_capacity(cost, weight, size_max=6, method="cpsat")
-    heuristic = assign_capacity(cost, weight, size_max=6, method="lp-round")
+    exact = assign_capacity(cost, weight, size_max=6, capacity_method="cpsat")
+    heuristic = assign_capacity(cost, weight, size_max=6, capacity_method="lp-round")
     assert exact.cost == heuristic.cost == 0.0
     assert heuristic.info["gap"] == 0.0
 
 
 def test_cpsat_is_deterministic():
     cost, weight, _lo, hi = random_case(5, n=12, k=3)
-    first = assign_capacity(cost, weight, size_max=hi, method="cpsat", seed=7)
-    second = assign_capacity(cost, weight, size_max=hi, method="cpsat", seed=7)
+    first = assign_capacity(cost, weight, size_max=hi, capacity_method="cpsat", seed=7)
+    second = assign_capacity(cost, weight, size_max=hi, capacity_method="cpsat", seed=7)
     assert np.array_equal(first.labels, second.labels)
 
 
 def test_auto_uses_cpsat_small_and_lp_round_large():
     assert resolve_method("auto", 100, AUTO_EXACT_LIMIT // 100) == "cpsat"
-    assert resolve_method(None, AUTO_EXACT_LIMIT, 2) == "lp-round"
-    assert resolve_method("flow", 10, 2) == "cpsat"
+    assert resolve_method("auto", AUTO_EXACT_LIMIT, 2) == "lp-round"
+    assert resolve_method("lp-round", 10, 2) == "lp-round"
+
+
+@pytest.mark.parametrize("value", [None, "flow", "hungarian", 3])
+def test_no_other_value_silently_means_auto(value):
+    with pytest.raises(ValidationError) as info:
+        resolve_method(value, 10, 2)
+    assert str(info.value) == ("The 'capacity_method' parameter must be one of ['auto', 'cpsat', "
+                               f"'lp-round']. Got {value!r} instead.")
 
 
 # --- infeasibility, with the numbers ---------------------------------------------------------
@@ -167,12 +175,12 @@ def test_infeasible_heaviest_point():
 def test_infeasible_packing_is_proved_by_cpsat():
     with pytest.raises(InfeasibleError, match="CP-SAT proved that no assignment meets the "
                                               r"total-weight bounds \(weights scaled exactly\)"):
-        assign_capacity(np.zeros((3, 2)), [2, 2, 2], size_max=3, method="cpsat")
+        assign_capacity(np.zeros((3, 2)), [2, 2, 2], size_max=3, capacity_method="cpsat")
 
 
 def test_heuristic_reports_a_failed_repair():
     with pytest.raises(SolverError, match="could not repair its rounding"):
-        assign_capacity(np.zeros((3, 2)), [2, 2, 2], size_max=3, method="lp-round")
+        assign_capacity(np.zeros((3, 2)), [2, 2, 2], size_max=3, capacity_method="lp-round")
 
 
 def test_infeasible_lp_relaxation():
@@ -197,9 +205,9 @@ def test_infeasible_lp_relaxation():
                               r"Got length 3 instead."),
     ({"sizes": [3, 3], "size_max": 4}, r"The 'sizes' parameter must be None \(omitted\) when "
                                        r"'size_min' or 'size_max' is given. Got \[3, 3\] instead."),
-    ({"size_max": 9, "method": "simplex"}, r"The 'solver' parameter must be one of \['auto', "
-                                           r"'cpsat', 'lp-round'\] with size_unit='weight'. "
-                                           r"Got 'simplex' instead."),
+    ({"size_max": 9, "capacity_method": "simplex"}, r"The 'capacity_method' parameter must be one "
+                                                    r"of \['auto', 'cpsat', 'lp-round'\]. "
+                                                    r"Got 'simplex' instead."),
     ({"size_max": 9, "time_limit": 0}, r"The 'time_limit' parameter must be a number > 0. "
                                        r"Got 0 instead."),
 ])
@@ -241,9 +249,66 @@ def test_library_weight_mode_with_the_heuristic():
     X, weight = _blobs(1, n=120)
     problem = fsclust.Problem.create(X, n_clusters=3, size_unit="weight", sample_weight=weight,
                                      size_max=weight.sum() / 3 * 1.05)
-    result = fsclust.solve(problem, solver="lp-round", n_init=2, random_state=0)
+    result = fsclust.solve(problem, capacity_method="lp-round", n_init=2, random_state=0)
     assert result.solver == "lp-round"
     assert (totals_of(weight, result.labels, 3) <= weight.sum() / 3 * 1.05).all()
+
+
+def _problem(unit: str) -> fsclust.Problem:
+    X, weight = _blobs(2, n=12)
+    if unit == "count":
+        return fsclust.Problem.create(X, n_clusters=2)
+    return fsclust.Problem.create(X, n_clusters=2, size_unit="weight", sample_weight=weight,
+                                  size_max=weight.sum())
+
+
+def test_solver_default_or_auto_is_allowed_and_unused_with_weights():
+    for solver in ("flow", "auto", None):
+        assert fsclust.solve(_problem("weight"), solver=solver, n_init=1).solver == "cpsat"
+
+
+WEIGHT_SOLVER = ("The 'solver' parameter must be 'auto' or 'flow' (the default) with size_unit='weight', "
+                 "where capacity_method chooses the assignment method. Got {!r} instead.")
+COUNT_SOLVER = "The 'solver' parameter must be one of ['auto', 'flow', 'hungarian', 'lp', 'dual']"
+CHOICE_ERRORS = [
+    ("weight", {"solver": "lp-round"}, WEIGHT_SOLVER.format("lp-round")),
+    ("weight", {"solver": "cpsat"}, WEIGHT_SOLVER.format("cpsat")),
+    ("weight", {"solver": "hungarian"}, WEIGHT_SOLVER.format("hungarian")),
+    ("weight", {"capacity_method": "simplex"},
+     "The 'capacity_method' parameter must be one of ['auto', 'cpsat', 'lp-round']. Got 'simplex' instead."),
+    ("count", {"capacity_method": "lp-round"},
+     "The 'capacity_method' parameter must be 'auto' (the default) with size_unit='count' (capacity "
+     "methods are for total-weight sizes). Got 'lp-round' instead."),
+    ("count", {"solver": "lp-round"},
+     COUNT_SOLVER + " ('lp-round' is a capacity method: pass capacity_method='lp-round' with "
+     "size_unit='weight'). Got 'lp-round' instead."),
+    ("count", {"solver": "cpsat"},
+     COUNT_SOLVER + " ('cpsat' is a capacity method: pass capacity_method='cpsat' with "
+     "size_unit='weight'; the 'cpsat' backend is used automatically for hard must-link / "
+     "cannot-link). Got 'cpsat' instead."),
+]
+
+
+@pytest.mark.parametrize(("unit", "kwargs", "message"), CHOICE_ERRORS)
+def test_solver_and_capacity_method_each_apply_to_one_size_unit(unit, kwargs, message):
+    with pytest.raises(ValidationError) as info:
+        fsclust.solve(_problem(unit), n_init=1, **kwargs)
+    assert str(info.value) == message
+
+
+def test_estimators_take_capacity_method():
+    X, weight = _blobs(1, n=30)
+    model = fsclust.FixedSizeKMeans(3, size_unit="weight", size_max=weight.sum() / 3 * 1.2,
+                                    capacity_method="lp-round", n_init=1, random_state=0)
+    assert model.fit(X, sample_weight=weight).result_.solver == "lp-round"
+    assert model.get_params()["capacity_method"] == "lp-round"
+    assert "capacity_method='lp-round'" in repr(model)
+    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    medoids = fsclust.FixedSizeKMedoids(3, size_unit="weight", size_max=weight.sum() / 3 * 1.2,
+                                        capacity_method="cpsat", n_init=1, random_state=0)
+    assert medoids.fit(D, sample_weight=weight).result_.solver == "cpsat"
+    with pytest.raises(ValidationError, match="The 'capacity_method' parameter must be 'auto'"):
+        fsclust.FixedSizeKMedoids(3, capacity_method="cpsat", n_init=1).fit(D)
 
 
 def test_weight_mode_rejects_local_search_links_and_unknown_units():
@@ -268,8 +333,8 @@ def test_bounds_equal_to_float_sums_within_rounding_are_reported():
     hi = [math.fsum([0.1, 0.2]), 0.3]     # only {0, 1} | {2} fits, and only to the last bit
     with pytest.raises(SolverError, match=r"meets the total-weight bounds only up to rounding of "
                                           r"the weights at scale 1.07374e\+09; loosen a bound"):
-        assign_capacity(cost, weight, size_max=hi, method="cpsat")
-    result = assign_capacity(cost, weight, size_max=[hi[0], 0.3 + 1e-6], method="cpsat")
+        assign_capacity(cost, weight, size_max=hi, capacity_method="cpsat")
+    result = assign_capacity(cost, weight, size_max=[hi[0], 0.3 + 1e-6], capacity_method="cpsat")
     assert result.status == "OPTIMAL"
     assert result.cost == 0.0
 
@@ -280,10 +345,10 @@ def test_solver_limits_are_reported_with_their_status():
     weight[0] += (6 - weight.sum() % 6) % 6          # an exact 6-way partition problem
     with pytest.raises(SolverError, match=r"CP-SAT stopped with status UNKNOWN and no solution "
                                           r"\(deterministic time limit 1e-09\); raise time_limit"):
-        assign_capacity(cost, weight, sizes=np.full(6, weight.sum() / 6), method="cpsat",
+        assign_capacity(cost, weight, sizes=np.full(6, weight.sum() / 6), capacity_method="cpsat",
                         time_limit=1e-9)
     with pytest.raises(SolverError, match=r"HiGHS stopped with status 1: Time limit reached"):
-        assign_capacity(cost, weight, size_max=weight.sum() / 5, method="lp-round",
+        assign_capacity(cost, weight, size_max=weight.sum() / 5, capacity_method="lp-round",
                         time_limit=1e-9)
 
 
@@ -298,7 +363,7 @@ def test_property_bounds_hold_or_infeasibility_is_real(seed, n, k, integer, slac
     lo, hi = np.full(k, mean * (1 - slack)), np.full(k, mean * (1 + slack))
     best = brute_force(cost, weight, lo, hi)
     try:
-        result = assign_capacity(cost, weight, size_min=lo, size_max=hi, method="cpsat")
+        result = assign_capacity(cost, weight, size_min=lo, size_max=hi, capacity_method="cpsat")
     except InfeasibleError:
         assert best == math.inf
         return
@@ -328,5 +393,5 @@ def test_heuristic_steps_are_flagged_in_the_result_message():
     X, weight = _blobs(1, n=120)
     problem = fsclust.Problem.create(X, n_clusters=3, size_unit="weight", sample_weight=weight,
                                      size_max=weight.sum() / 3 * 1.05)
-    result = fsclust.solve(problem, solver="lp-round", n_init=1, random_state=0)
+    result = fsclust.solve(problem, capacity_method="lp-round", n_init=1, random_state=0)
     assert "the last assignment step is HEURISTIC (gap " in result.message

@@ -171,7 +171,8 @@ def test_estimator_passes_n_jobs_and_local_search():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"local_search": "tabu"}, "'local_search' parameter must be None or one of"),
+    ({"local_search": "tabu"}, r"'local_search' parameter must be one of "
+                                r"\[None, 'exchange', 'random_swap'\]. Got 'tabu' instead."),
     ({"local_search": "exchange", "local_search_budget": 0}, "'local_search_budget' parameter"),
     ({"local_search": "exchange", "local_search_seconds": -1}, "'local_search_seconds' parameter"),
     ({"n_jobs": 0}, "'n_jobs' parameter must be None or a non-zero int"),

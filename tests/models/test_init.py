@@ -71,3 +71,18 @@ def test_size_aware_is_no_worse_on_average_than_plain_kmeans_plusplus():
 def test_unknown_init_names_the_parameter():
     with pytest.raises(ValidationError, match="'init' parameter must be one of"):
         resolve_init("size-awareness", 2, 2)
+
+
+def test_every_init_name_is_resolved_through_the_table(monkeypatch: pytest.MonkeyPatch):
+    seen = []
+
+    def spy(X, k, rng, sample_weight=None, sizes=None):
+        seen.append((k, sample_weight, sizes))
+        return np.zeros((k, X.shape[1]))
+
+    sizes, weight = Sizes.from_counts([2, 2]), np.ones(4)
+    for name in list(INITS):
+        monkeypatch.setitem(INITS, name, spy)
+        centers = resolve_init(name, 2, 2, weight, sizes)(np.ones((4, 2)), np.random.default_rng(0))
+        assert centers.shape == (2, 2)
+    assert len(seen) == len(INITS) and all(s == (2, weight, sizes) for s in seen)

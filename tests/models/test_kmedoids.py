@@ -146,9 +146,9 @@ def test_fixed_initial_medoids_and_init_errors():
                                               r"\['k-medoids\+\+', 'random'\] or 2 distinct point "
                                               r"indices in \[0, 10\). Got .* instead."):
         solve_medoids(D, n_clusters=2, init=np.array([3, 3]))
-    with pytest.raises(ValidationError, match=r"The 'init' parameter must be one of "
-                                              r"\['k-medoids\+\+', 'random'\] or an array of 2 "
-                                              r"point indices. Got 'k-means\+\+' instead."):
+    with pytest.raises(ValidationError, match=r"^The 'init' parameter must be one of "
+                                              r"\['k-medoids\+\+', 'random'\]. "
+                                              r"Got 'k-means\+\+' instead.$"):
         solve_medoids(D, n_clusters=2, init="k-means++")
 
 

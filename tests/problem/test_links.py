@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fsclust
-from fsclust.assign import SOLVERS
-from fsclust.assign.linked import ConstrainedSolver
+from fsclust.assign import SOLVERS, links_solver
 from fsclust.errors import InfeasibleError, ValidationError
 from fsclust.problem.links import check_feasible, make_links, override_distances
 from fsclust.problem.sizes import Sizes
@@ -21,6 +20,11 @@ def respects(labels: np.ndarray, links: fsclust.problem.links.Links) -> bool:
     whole = all(len(set(labels[list(g)].tolist())) == 1 for g in links.groups)
     apart = all(labels[a] != labels[b] for a, b in links.cannot)
     return whole and apart
+
+
+def cpsat(links: fsclust.problem.links.Links, time_limit: float | None = None):
+    """The registry's links backend bound to ``links`` around the flow backend."""
+    return SOLVERS["cpsat"].with_links(links, SOLVERS["flow"], time_limit)
 
 
 def brute_force(cost: np.ndarray, sizes: Sizes, links: fsclust.problem.links.Links) -> float:
@@ -43,7 +47,7 @@ def test_cpsat_step_is_optimal_against_brute_force(seed: int) -> None:
     links = make_links(n, [[0, 1, 2]] if seed % 2 else [[0, 1], [3, 4]], [[2, 5], [5, 6]])
     sizes = Sizes.from_counts([3, 2, 2]) if seed < 3 else Sizes(np.array([1, 1, 1]), np.array([4, 4, 4]))
     check_feasible(links, sizes)
-    result = ConstrainedSolver(links, SOLVERS["flow"]).solve(cost, sizes)
+    result = cpsat(links).solve(cost, sizes)
     assert respects(result.labels, links)
     assert result.cost == pytest.approx(brute_force(cost, sizes, links), abs=1e-9)
     assert result.info.get("gap_bound", 0.0) < 1e-9
@@ -51,7 +55,7 @@ def test_cpsat_step_is_optimal_against_brute_force(seed: int) -> None:
 
 def test_flow_answer_kept_when_it_already_honours_the_links() -> None:
     cost = np.array([[0.0, 10.0], [0.0, 10.0], [10.0, 0.0], [10.0, 0.0]])
-    result = ConstrainedSolver(make_links(4, [[0, 1]], [[1, 2]]), SOLVERS["flow"]).solve(
+    result = cpsat(make_links(4, [[0, 1]], [[1, 2]])).solve(
         cost, Sizes.from_counts([2, 2]))
     assert result.solver == "flow" and result.labels.tolist() == [0, 0, 1, 1]
 
@@ -60,7 +64,7 @@ def test_contraction_alone_would_split_but_cpsat_never_does() -> None:
     # Unconstrained optimum splits {0, 1}: 0 prefers cluster 0, 1 prefers cluster 1.
     cost = np.array([[0.0, 10.0], [10.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     links = make_links(4, [[0, 1]])
-    result = ConstrainedSolver(links, SOLVERS["flow"]).solve(cost, Sizes.from_counts([2, 2]))
+    result = cpsat(links).solve(cost, Sizes.from_counts([2, 2]))
     assert result.labels[0] == result.labels[1]
     assert result.cost == pytest.approx(11.0)
     assert result.solver == "cpsat"
@@ -85,6 +89,39 @@ def test_no_links_falls_back_to_flow() -> None:
     problem = fsclust.Problem.create(np.arange(8.0)[:, None], n_clusters=2)
     assert problem.links is None
     assert fsclust.solve(problem, n_init=1, random_state=0).solver == "flow"
+
+
+def test_cpsat_is_the_registered_links_backend() -> None:
+    entry = SOLVERS["cpsat"]
+    assert entry.capabilities.links and entry.capabilities.bounds
+    assert "cpsat" not in fsclust.solver_names()
+    links = make_links(4, [[0, 1]])
+    bound = links_solver(links, SOLVERS["lp"], time_limit=3.0)
+    assert (bound.name, bound.links, bound.fallback, bound.time_limit) == ("cpsat", links, SOLVERS["lp"], 3.0)
+    assert entry.links.empty and entry.fallback is None       # the registered entry is unbound
+
+
+def test_unbound_cpsat_entry_is_an_exact_assignment() -> None:
+    rng = np.random.default_rng(3)
+    cost = rng.random((7, 3)) * 10
+    sizes = Sizes(np.array([1, 2, 1]), np.array([3, 3, 4]))
+    result = SOLVERS["cpsat"].solve(cost, sizes)
+    assert result.solver == "cpsat"
+    assert result.cost == pytest.approx(fsclust.assign(cost, size_min=sizes.lo, size_max=sizes.hi).cost,
+                                        abs=1e-9)
+
+
+def test_links_use_the_solver_parameter_as_fallback() -> None:
+    problem = fsclust.Problem.create(np.arange(8.0)[:, None], n_clusters=2, must_link=[[0, 1]])
+    result = fsclust.solve(problem, solver="lp", n_init=1, random_state=0)
+    assert result.solver == "cpsat" and result.labels[0] == result.labels[1]
+    with pytest.raises(ValidationError, match=r"the 'cpsat' backend is used automatically for hard "
+                                              r"must-link / cannot-link\)\. Got 'cpsat' instead\.$"):
+        fsclust.solve(problem, solver="cpsat", n_init=1)   # exact text: tests/assign/test_capacity.py
+    with pytest.raises(ValidationError, match=r"The 'solver' parameter must be a count-assignment "
+                                              r"backend \(hard-links backends such as 'cpsat' are used "
+                                              r"automatically .*\)\. Got 'cpsat' instead\."):
+        fsclust.solve(problem, solver=SOLVERS["cpsat"], n_init=1)
 
 
 def test_cannot_link_inside_must_link_group_names_points() -> None:
@@ -114,7 +151,7 @@ def test_packing_infeasibility_proved_by_cpsat() -> None:
     check_feasible(links, sizes)
     with pytest.raises(InfeasibleError, match=r"CP-SAT proved that no assignment meets the cluster "
                                               r"sizes \[3, 3\]"):
-        ConstrainedSolver(links, SOLVERS["flow"]).solve(np.zeros((6, 2)), sizes)
+        cpsat(links).solve(np.zeros((6, 2)), sizes)
 
 
 def test_bad_link_entries_are_validation_errors() -> None:
@@ -142,7 +179,7 @@ def test_local_search_refused_with_hard_links() -> None:
 def test_time_limit_without_proof_is_an_error_not_an_approximation() -> None:
     from fsclust.errors import SolverError
 
-    solver = ConstrainedSolver(make_links(4, [[0, 1]]), SOLVERS["flow"], time_limit=0.5)
+    solver = cpsat(make_links(4, [[0, 1]]), time_limit=0.5)
     error = solver._status_error("FEASIBLE", np.array([2, 1, 1]), Sizes.from_counts([2, 2]))
     assert isinstance(error, SolverError)
     assert str(error) == ("CP-SAT reached time_limit=0.5 s without proving the assignment optimal "

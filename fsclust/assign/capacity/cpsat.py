@@ -79,7 +79,7 @@ def solve_cpsat(cost: np.ndarray, ip: IntegerProblem, *, time_limit: float,
     if status not in ("OPTIMAL", "FEASIBLE"):
         raise SolverError(f"CP-SAT stopped with status {status} and no solution "
                           f"(deterministic time limit {time_limit:g}); raise time_limit or use "
-                          "method='lp-round'")
+                          "capacity_method='lp-round'")
     values = np.array([[solver.boolean_value(v) for v in row] for row in x], dtype=bool)
     labels = values.argmax(axis=1)
     found = float(cost[np.arange(n), labels].sum())

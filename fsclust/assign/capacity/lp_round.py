@@ -138,7 +138,7 @@ def _repair(cost: np.ndarray, labels: np.ndarray, ip: IntegerProblem) -> np.ndar
             break
     if not ip.feasible(labels, k):
         raise SolverError("the lp-round heuristic could not repair its rounding into a labelling "
-                          "that meets the total-weight bounds; try method='cpsat'")
+                          "that meets the total-weight bounds; try capacity_method='cpsat'")
     return labels
 
 

@@ -6,7 +6,8 @@ r"""Capacity in total *weight*: every cluster's summed sample weight must lie wi
     \text{lo}_j \le \sum_{i : a_i = j} w_i \le \text{hi}_j \quad (j = 1..k).
 
 Unlike count bounds (a min-cost flow, polynomial) this is a generalized assignment problem with
-one knapsack per cluster, NP-hard in general. Two methods:
+one knapsack per cluster, NP-hard in general. Two capacity methods (`CAPACITY_METHODS`, chosen by
+the ``capacity_method`` parameter; the count backends of the ``solver`` parameter do not apply):
 
 ``"cpsat"``
     Exact: OR-Tools CP-SAT on n*k Boolean variables (status ``OPTIMAL``, or ``FEASIBLE`` with
@@ -47,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix, as_weights, fail
+from fsclust._validation import as_float_matrix, as_weights, fail, lookup
 from fsclust.assign.base import Assignment
 from fsclust.assign.capacity.cpsat import solve_cpsat
 from fsclust.assign.capacity.integer import integer_problem
@@ -60,7 +61,8 @@ __all__ = [
     "CAPACITY_METHODS",
     "CapacityMethod",
     "assign_capacity",
-    "capacity_method",
+    "resolve_method",
+    "solve_capacity",
 ]
 
 AUTO_EXACT_LIMIT = 1000
@@ -70,14 +72,14 @@ Method = Callable[..., "tuple[np.ndarray, str, dict[str, Any]]"]
 CAPACITY_METHODS: dict[str, Method] = {"cpsat": solve_cpsat, "lp-round": lp_round}
 
 
-def resolve_method(method: Any, n: int, k: int) -> str:
-    """Validate ``method`` and resolve ``"auto"``; ``None`` and ``"flow"`` (the count-mode
-    default of the ``solver`` parameter) also mean ``"auto"``."""
-    if method is None or (isinstance(method, str) and method in ("auto", "flow")):
+def resolve_method(capacity_method: Any, n: int, k: int) -> str:
+    """Validate the ``capacity_method`` parameter (``"auto"`` or a key of `CAPACITY_METHODS`)
+    and resolve ``"auto"`` for n points and k clusters: ``"cpsat"`` when
+    ``n * k <= AUTO_EXACT_LIMIT``, else ``"lp-round"``."""
+    if isinstance(capacity_method, str) and capacity_method == "auto":
         return "cpsat" if n * k <= AUTO_EXACT_LIMIT else "lp-round"
-    if not isinstance(method, str) or method not in CAPACITY_METHODS:
-        raise fail("solver", f"one of {['auto', *CAPACITY_METHODS]} with size_unit='weight'", method)
-    return str(method)
+    lookup(CAPACITY_METHODS, capacity_method, "capacity_method", extra=["auto"])
+    return str(capacity_method)
 
 
 def _totals(weight: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -109,11 +111,11 @@ def _two_pass(cost: np.ndarray, weight: np.ndarray, bounds: WeightBounds, method
 
 
 def solve_capacity(cost: np.ndarray, weight: np.ndarray, bounds: WeightBounds, *,
-                   method: str | None = "auto", time_limit: float = 10.0,
+                   capacity_method: str = "auto", time_limit: float = 10.0,
                    seed: int = 0) -> Assignment:
     """`assign_capacity` on validated input (``cost`` (n, k) float64, weights (n,), bounds)."""
     start = time.perf_counter()
-    name = resolve_method(method, *cost.shape)
+    name = resolve_method(capacity_method, *cost.shape)
     labels, status, info, ip = _two_pass(cost, weight, bounds, CAPACITY_METHODS[name],
                                          time_limit=time_limit, seed=seed)
     labels = np.asarray(labels, dtype=np.int64)
@@ -130,7 +132,8 @@ def solve_capacity(cost: np.ndarray, weight: np.ndarray, bounds: WeightBounds, *
 
 def assign_capacity(cost: Any, sample_weight: Any, *, n_clusters: int | None = None,
                     sizes: Any = None, size_min: Any = None, size_max: Any = None,
-                    method: str = "auto", time_limit: float = 10.0, seed: int = 0) -> Assignment:
+                    capacity_method: str = "auto", time_limit: float = 10.0,
+                    seed: int = 0) -> Assignment:
     r"""Assign n weighted points to k clusters under bounds on each cluster's total weight.
 
     Parameters
@@ -143,7 +146,7 @@ def assign_capacity(cost: Any, sample_weight: Any, *, n_clusters: int | None = N
         Exact total weight of every cluster.
     size_min, size_max : float or array-like of shape (k,), optional
         Bounds on every cluster's total weight (defaults 0 and the total weight).
-    method : {"auto", "cpsat", "lp-round"}, default "auto"
+    capacity_method : {"auto", "cpsat", "lp-round"}, default "auto"
         See the module docstring.
     time_limit : float, default 10.0
         CP-SAT deterministic time limit (about seconds; deterministic given ``seed``) or HiGHS
@@ -160,7 +163,7 @@ def assign_capacity(cost: Any, sample_weight: Any, *, n_clusters: int | None = N
     Raises
     ------
     ValidationError
-        Bad shapes or values.
+        Bad shapes or values, or an unknown ``capacity_method``.
     InfeasibleError
         Bounds no assignment meets (checked up front, or proved by CP-SAT / the LP relaxation).
     SolverError
@@ -181,8 +184,8 @@ def assign_capacity(cost: Any, sample_weight: Any, *, n_clusters: int | None = N
                                    size_min=size_min, size_max=size_max)
     if not (isinstance(time_limit, (int, float)) and time_limit > 0):
         raise fail("time_limit", "a number > 0", time_limit)
-    return solve_capacity(cost, weight, bounds, method=method, time_limit=float(time_limit),
-                          seed=seed)
+    return solve_capacity(cost, weight, bounds, capacity_method=capacity_method,
+                          time_limit=float(time_limit), seed=seed)
 
 
 @dataclass(frozen=True)
@@ -194,10 +197,5 @@ class CapacityMethod:
 
     def step(self, weight: np.ndarray, bounds: WeightBounds) -> Callable[[np.ndarray, Any], Assignment]:
         """The engine's assignment step ``(cost, warm) -> Assignment``."""
-        return lambda cost, warm: solve_capacity(cost, weight, bounds, method=self.name,
+        return lambda cost, warm: solve_capacity(cost, weight, bounds, capacity_method=self.name,
                                                  time_limit=self.time_limit)
-
-
-def capacity_method(solver: Any, n: int, k: int) -> CapacityMethod:
-    """The `CapacityMethod` for the ``solver`` parameter in weight mode (see `resolve_method`)."""
-    return CapacityMethod(resolve_method(solver, n, k))
