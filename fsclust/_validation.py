@@ -168,7 +168,11 @@ _OFFENDING: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 
 
 def as_weights(value: Any, n: int, param: str = "sample_weight") -> np.ndarray:
-    """Return positive finite weights of shape (n,) (all ones for ``None``)."""
+    """Return finite weights >= 0, not all zero, of shape (n,) (all ones for ``None``).
+
+    A zero weight is allowed (the point still takes a seat; it does not move a mean); all-zero
+    weights are refused, as in scikit-learn.
+    """
     if value is None:
         return np.ones(n)
     try:
@@ -179,8 +183,10 @@ def as_weights(value: Any, n: int, param: str = "sample_weight") -> np.ndarray:
         w = np.full(n, float(w))
     if w.shape != (n,):
         raise fail(param, f"of shape ({n},)", w, detail=f"shape {w.shape}")
-    if not np.isfinite(w).all() or (w <= 0).any():
-        raise fail(param, "finite and > 0", w[~(np.isfinite(w) & (w > 0))][0])
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise fail(param, "finite and >= 0", w[~(np.isfinite(w) & (w >= 0))][0])
+    if not (w > 0).any():
+        raise fail(param, "an array with at least one non-zero weight", w, detail="all zero weights")
     return w
 
 

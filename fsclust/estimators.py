@@ -3,62 +3,170 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Callable
+from numbers import Integral, Real
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from fsclust._validation import as_float_matrix, fail
+from fsclust._validation import as_weights, fail
 from fsclust.assign import DEFAULT_SOLVER, AssignmentSolver
 from fsclust.assign.costs import squared_distances
 from fsclust.engine.driver import medoid_problem, solve, solve_medoid_problem
 from fsclust.engine.result import SolveResult
-from fsclust.errors import ValidationError
+from fsclust.errors import FsclustError, ValidationError
 from fsclust.models.predict import PREDICT_MODES, CapacityLedger, fitted_upper, predict_labels
 from fsclust.problem.problem import Problem
 
-__all__ = ["PREDICT_MODES", "FixedSizeKMeans", "FixedSizeKMedoids"]
+__all__ = ["PREDICT_MODES", "FixedSizeKMeans", "FixedSizeKMedoids", "NotFittedError", "ParameterError"]
+
+T = TypeVar("T")
 
 
-class _FixedSizeEstimator:
-    """What both estimators share: the parameter protocol, the fitted attributes, ``predict``
-    under capacity modes and ``score``. Subclasses build the `Problem`, run the driver and give
-    the cost of new points (`_predict_cost`)."""
+class ParameterError(ValidationError, InvalidParameterError):
+    """A constructor parameter breaks its constraint (scikit-learn's `InvalidParameterError`
+    and fsclust's `ValidationError` at once)."""
 
-    # scikit-learn parameter protocol ---------------------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        params = inspect.signature(cls.__init__).parameters
-        return [name for name in params if name != "self"]
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters, as scikit-learn's ``BaseEstimator.get_params``."""
-        return {name: getattr(self, name) for name in self._param_names()}
+class NotFittedError(ValidationError, SklearnNotFittedError):
+    """A method that needs a fitted model was called before ``fit`` (scikit-learn's
+    `NotFittedError` and fsclust's `ValidationError` at once)."""
+
+
+def _check_fitted(estimator: BaseEstimator) -> None:
+    try:
+        check_is_fitted(estimator)
+    except SklearnNotFittedError as exc:
+        raise NotFittedError(str(exc)) from None
+
+
+class _InputTypeError(ValidationError, TypeError):
+    """Input of an unsupported type (e.g. a sparse matrix), as scikit-learn's TypeError."""
+
+
+def _checked(check: Callable[[], T]) -> T:
+    """Run a scikit-learn validation; its ValueError / TypeError leave as `ValidationError`."""
+    try:
+        return check()
+    except FsclustError:
+        raise
+    except TypeError as exc:
+        raise _InputTypeError(str(exc)) from None
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin,
+                          BaseEstimator):
+    """What both estimators share, on scikit-learn's `BaseEstimator`: parameter validation, input
+    validation (`validate_data`), the fitted attributes, ``predict`` under capacity modes,
+    ``score`` and the feature-name protocol. Subclasses build the `Problem` (`_problem`), run
+    the engine driver (`_solve`) and give the cost of new points (`_predict_cost`)."""
+
+    _input_checks: ClassVar[dict[str, Any]] = {}       # extra `check_array` rules for ``X``
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "sizes": ["array-like", None],
+        "size_min": [Interval(Real, 0, None, closed="left"), "array-like", None],
+        "size_max": [Interval(Real, 0, None, closed="left"), "array-like", None],
+        "solver": [str, HasMethods(["solve", "is_available"]), None],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state", np.random.Generator],
+        "n_jobs": [Integral, None],
+        "size_unit": [StrOptions({"count", "weight"})],
+        "capacity_method": [StrOptions({"auto", "cpsat", "lp-round"})],
+        "verbose": ["verbose"],
+    }
 
     def set_params(self, **params: Any) -> _FixedSizeEstimator:
-        """Set constructor parameters; unknown names raise `ValidationError`."""
-        for name, value in params.items():
-            if name not in self._param_names():
-                raise fail(name, f"a parameter of {type(self).__name__} (one of "
-                           f"{self._param_names()})", value)
-            setattr(self, name, value)
-        return self
+        """Set parameters (scikit-learn's protocol); an unknown name is a `ValidationError`.
 
-    def __repr__(self) -> str:
-        defaults = inspect.signature(type(self).__init__).parameters
-        shown = [f"{k}={v!r}" for k, v in self.get_params().items()
-                 if not _same(v, defaults[k].default)]
-        return f"{type(self).__name__}({', '.join(shown)})"
+        Parameters
+        ----------
+        **params
+            Parameter values by name.
+
+        Returns
+        -------
+        self
+        """
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        for name, value in params.items():
+            if name not in names:
+                raise fail(name, f"a parameter of {type(self).__name__} (one of {names})", value)
+        return super().set_params(**params)
+
+    def _validate_params(self) -> None:
+        """scikit-learn's parameter validation; its errors are `ValidationError` too."""
+        try:
+            super()._validate_params()
+        except InvalidParameterError as exc:
+            raise ParameterError(str(exc)) from None
 
     # fitting -------------------------------------------------------------------------------
-    def _store(self, result: SolveResult, problem: Problem) -> None:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> _FixedSizeEstimator:
+        """Cluster ``X`` under the sizes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            The points (k-medoids: the (n, n) dissimilarity matrix).
+        y : None
+            Ignored (scikit-learn convention).
+        sample_weight : array-like of shape (n,), optional
+            Weights >= 0 (not all zero) of the objective and the means; with
+            ``size_unit="weight"`` also what the sizes bound. A zero-weight point still takes
+            a seat (it counts in the sizes); a cluster whose weights are all zero keeps its
+            center.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = self._validated(X, reset=True)
+        weight = None if sample_weight is None else as_weights(sample_weight, X.shape[0])
+        problem = self._problem(X.astype(np.float64, copy=False), weight)
+        self._store(self._solve(problem), problem, X.dtype)
+        return self
+
+    def _n_clusters(self) -> int | None:
+        """``n_clusters``; when None, 8 (as scikit-learn's KMeans) unless ``sizes`` or array
+        bounds fix the number of clusters."""
+        if self.n_clusters is not None:
+            return int(self.n_clusters)
+        arrays = (self.sizes, self.size_min, self.size_max)
+        return None if any(np.ndim(a) == 1 for a in arrays if a is not None) else 8
+
+    def _sizes(self, n: int) -> dict[str, Any]:
+        """The size keywords of `Problem.create`, after checking there are enough points."""
+        k = self._n_clusters()
+        if k is not None and n < k:
+            raise ValidationError(f"n_samples={n} should be >= n_clusters={k}.")
+        return {"n_clusters": k, "sizes": self.sizes, "size_min": self.size_min,
+                "size_max": self.size_max, "size_unit": self.size_unit}
+
+    def _store(self, result: SolveResult, problem: Problem, dtype: np.dtype) -> None:
         self.result_ = result
         self.labels_ = result.labels
-        self.cluster_centers_ = result.centers
+        self.cluster_centers_ = (result.centers.astype(dtype, copy=False)
+                                 if result.centers.ndim == 2 else None)
         self.inertia_ = result.objective
         self.mse_ = result.mse
         self.n_iter_ = result.n_iter
         self.sizes_ = result.counts
-        self.n_features_in_ = problem.X.shape[1]
+        self._n_features_out = problem.n_clusters
         upper = (None if problem.weight_bounds is not None
                  else fitted_upper(problem.sizes.hi, self.size_max))
         self._ledger = CapacityLedger(result.counts.copy(), upper)
@@ -67,43 +175,74 @@ class _FixedSizeEstimator:
     def remaining_capacity_(self) -> np.ndarray | None:
         """Places left per cluster (k,) for ``predict(X, capacity="remaining")`` (None when the
         sizes are total weights)."""
+        _check_fitted(self)
         left = self._ledger.left
         return None if left is None else left.copy()
 
     def reset_capacity(self, include_fit: bool = True) -> _FixedSizeEstimator:
-        """Undo the ``capacity="remaining"`` predictions: the capacity left becomes the fitted
-        ``size_max`` minus the fitted sizes (``include_fit=True``) or the whole fitted
-        ``size_max`` (``include_fit=False``, e.g. to place a new population of the same size)."""
-        self._check_fitted()
+        """Undo the ``capacity="remaining"`` predictions.
+
+        Parameters
+        ----------
+        include_fit : bool, default True
+            True: the capacity left becomes the fitted ``size_max`` minus the fitted sizes.
+            False: the whole fitted ``size_max`` (e.g. to place a new population of the same
+            size).
+
+        Returns
+        -------
+        self
+        """
+        _check_fitted(self)
         self._ledger.reset(include_fit)
         return self
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
-        """Fit and return ``labels_`` (n,)."""
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As for `fit`.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+        """
         return self.fit(X, sample_weight=sample_weight).labels_
 
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit, then `transform` ``X``.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As for `fit`.
+
+        Returns
+        -------
+        ndarray of shape (n, k)
+        """
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
     # using a fitted model ------------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "cluster_centers_"):
-            raise ValidationError(f"This {type(self).__name__} instance is not fitted yet; "
-                                  "call fit first")
+    def _validated(self, X: Any, *, reset: bool) -> np.ndarray:
+        """`validate_data` (finite float64/float32, feature names and count), errors as
+        `ValidationError`."""
+        return _checked(lambda: validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                                              **self._input_checks))
 
     def _check_X(self, X: Any) -> np.ndarray:
-        self._check_fitted()
-        X = as_float_matrix(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise fail("X", f"an array with {self.n_features_in_} columns (as in fit)", X,
-                       detail=f"{X.shape[1]} columns")
-        return X
-
-    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
-        return self.fit(X, sample_weight=sample_weight).transform(X)
+        _check_fitted(self)
+        return self._validated(X, reset=False)
 
     def predict(self, X: Any, *, capacity: str = "nearest") -> np.ndarray:
         """Cluster labels for new points ``X`` (m, d).
 
         Parameters
         ----------
+        X : array-like of shape (m, d)
+            New points (k-medoids: their (m, n_train) dissimilarities to the training points).
         capacity : {"nearest", "proportional", "remaining"}, default "nearest"
             ``"nearest"``: each point to its nearest center, no size constraint.
             ``"proportional"``: an optimal assignment of the whole batch in which cluster j gets
@@ -120,19 +259,43 @@ class _FixedSizeEstimator:
 
         Raises
         ------
+        NotFittedError
+            The model is not fitted (a subclass of scikit-learn's `NotFittedError` and of
+            `ValidationError`).
         ValidationError
-            Unknown mode, wrong number of columns, or an unfitted model.
+            Unknown mode, or ``X`` with other features than in ``fit``.
         InfeasibleError
             ``"remaining"`` with more points than places left.
         """
         return predict_labels(self._predict_cost(X), capacity, self._ledger)
 
-    def score(self, X: Any, y: Any = None) -> float:
-        """Opposite of the SSE of ``X`` to its nearest centers (larger is better)."""
-        return -float(self._predict_cost(X).min(axis=1).sum())
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Opposite of the (weighted) objective of ``X`` at its nearest centers.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (m,), optional
+
+        Returns
+        -------
+        float
+            ``-sum_i w_i min_j cost(x_i, j)`` (larger is better).
+        """
+        cost = self._predict_cost(X).min(axis=1)
+        weight = None if sample_weight is None else as_weights(sample_weight, cost.shape[0])
+        return -float(cost.sum() if weight is None else cost @ weight)
 
     def _predict_cost(self, X: Any) -> np.ndarray:
         """Costs (m, k) of new points ``X`` to the fitted clusters."""
+        raise NotImplementedError
+
+    def _problem(self, X: np.ndarray, sample_weight: np.ndarray | None) -> Problem:
+        raise NotImplementedError
+
+    def _solve(self, problem: Problem) -> SolveResult:
         raise NotImplementedError
 
 
@@ -146,8 +309,9 @@ class FixedSizeKMeans(_FixedSizeEstimator):
     Parameters
     ----------
     n_clusters : int, optional
-        Number of clusters; inferred from ``sizes`` or array bounds when omitted. Alone it means
-        balanced sizes (``n // k`` or ``n // k + 1``).
+        Number of clusters. When None (the default) it is the length of ``sizes`` or of array
+        bounds, and otherwise 8 (as scikit-learn's ``KMeans``). Alone it means balanced sizes
+        (``n // k`` or ``n // k + 1``).
     sizes : array-like of shape (k,), optional
         Exact sizes (ints summing to n) or fractions summing to 1 (largest-remainder rounding).
     size_min, size_max : int or array-like of shape (k,), optional
@@ -179,6 +343,8 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         Assignment method for ``size_unit="weight"`` (`fsclust.assign.capacity.methods`):
         ``"cpsat"`` is exact (CP-SAT), ``"lp-round"`` an LP-rounding heuristic, ``"auto"`` the
         former when ``n * k <= 1000``. Must be ``"auto"`` with ``size_unit="count"``.
+    verbose : int, default 0
+        Print one line per iteration (iteration, objective, points moved, seconds) when > 0.
 
     Attributes
     ----------
@@ -193,6 +359,8 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         Points per cluster.
     result_ : SolveResult
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (d,)
+        Column names of ``X`` when it is a DataFrame with string column names.
     remaining_capacity_ : ndarray of shape (k,) or None
         Places left for ``predict(X, capacity="remaining")``; see `reset_capacity`.
 
@@ -206,13 +374,21 @@ class FixedSizeKMeans(_FixedSizeEstimator):
     [2, 4]
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_FixedSizeEstimator._parameter_constraints,
+        "init": [StrOptions({"k-means++", "random", "size-aware"}), "array-like", callable],
+        "local_search": [StrOptions({"exchange", "random_swap"}), None],
+        "local_search_budget": [Interval(Integral, 1, None, closed="left"), None],
+        "local_search_seconds": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
     def __init__(self, n_clusters: int | None = None, *, sizes: Any = None, size_min: Any = None,
                  size_max: Any = None, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
                  init: Any = "k-means++", n_init: int = 10, max_iter: int = 300,
                  tol: float = 1e-6, random_state: Any = None, n_jobs: int | None = None,
                  local_search: str | None = None, local_search_budget: int | None = None,
                  local_search_seconds: float | None = None, size_unit: str = "count",
-                 capacity_method: str = "auto") -> None:
+                 capacity_method: str = "auto", verbose: int = 0) -> None:
         self.n_clusters = n_clusters
         self.sizes = sizes
         self.size_min = size_min
@@ -229,30 +405,40 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         self.local_search_seconds = local_search_seconds
         self.size_unit = size_unit
         self.capacity_method = capacity_method
+        self.verbose = verbose
 
-    # fitting -------------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMeans:
-        """Cluster ``X`` (n, d) under the sizes; ``sample_weight`` (n,) weights the objective
-        and the means (sizes count points, or total weight with ``size_unit="weight"``)."""
-        problem = Problem.create(X, n_clusters=self.n_clusters, sizes=self.sizes,
-                                 size_min=self.size_min, size_max=self.size_max,
-                                 sample_weight=sample_weight, size_unit=self.size_unit)
-        result = solve(problem, solver=self.solver, capacity_method=self.capacity_method,
-                       init=self.init, n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
-                       random_state=self.random_state, n_jobs=self.n_jobs,
-                       local_search=self.local_search,
-                       local_search_budget=self.local_search_budget,
-                       local_search_seconds=self.local_search_seconds)
-        self._store(result, problem)
-        return self
+    def _problem(self, X: np.ndarray, sample_weight: np.ndarray | None) -> Problem:
+        return Problem.create(X, sample_weight=sample_weight, **self._sizes(X.shape[0]))
+
+    def _solve(self, problem: Problem) -> SolveResult:
+        return solve(problem, solver=self.solver, capacity_method=self.capacity_method,
+                     init=self.init, n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
+                     random_state=self.random_state, n_jobs=self.n_jobs,
+                     local_search=self.local_search,
+                     local_search_budget=self.local_search_budget,
+                     local_search_seconds=self.local_search_seconds)
 
     def transform(self, X: Any) -> np.ndarray:
-        """Euclidean distances of ``X`` (m, d) to every center: shape (m, k)."""
-        return np.sqrt(squared_distances(self._check_X(X), self.cluster_centers_))
+        """Euclidean distances of new points to every center.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d)
+
+        Returns
+        -------
+        ndarray of shape (m, k)
+            In the dtype of the fitted centers (float32 stays float32).
+        """
+        X = self._check_X(X)
+        distances = np.sqrt(squared_distances(X.astype(np.float64, copy=False),
+                                              self.cluster_centers_.astype(np.float64)))
+        return distances.astype(self.cluster_centers_.dtype, copy=False)
 
     def _predict_cost(self, X: Any) -> np.ndarray:
         """Costs (m, k) of new points ``X`` to the fitted clusters (squared distances)."""
-        return squared_distances(self._check_X(X), self.cluster_centers_)
+        X = self._check_X(X).astype(np.float64, copy=False)
+        return squared_distances(X, self.cluster_centers_.astype(np.float64))
 
 
 class FixedSizeKMedoids(_FixedSizeEstimator):
@@ -266,9 +452,12 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
     ----------
     n_clusters, sizes, size_min, size_max, solver, n_init, max_iter, tol, random_state, n_jobs
         As for `FixedSizeKMeans` (k-medoids has no local search).
-    size_unit, capacity_method
+    size_unit, capacity_method, verbose
         As for `FixedSizeKMeans`.
     init : {"k-medoids++", "random"} or array of k distinct point indices
+    metric : {"precomputed"}, default "precomputed"
+        ``X`` is the dissimilarity matrix itself (scikit-learn's convention for pairwise
+        estimators; the ``pairwise`` tag is set).
 
     Attributes
     ----------
@@ -289,11 +478,19 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
     [2, 4]
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_FixedSizeEstimator._parameter_constraints,
+        "init": [StrOptions({"k-medoids++", "random"}), "array-like"],
+        "metric": [StrOptions({"precomputed"})],
+    }
+    _input_checks: ClassVar[dict[str, Any]] = {"ensure_non_negative": True}
+
     def __init__(self, n_clusters: int | None = None, *, sizes: Any = None, size_min: Any = None,
                  size_max: Any = None, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
                  init: Any = "k-medoids++", n_init: int = 10, max_iter: int = 300,
                  tol: float = 1e-6, random_state: Any = None, n_jobs: int | None = None,
-                 size_unit: str = "count", capacity_method: str = "auto") -> None:
+                 size_unit: str = "count", capacity_method: str = "auto", verbose: int = 0,
+                 metric: str = "precomputed") -> None:
         self.n_clusters = n_clusters
         self.sizes = sizes
         self.size_min = size_min
@@ -307,32 +504,59 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
         self.n_jobs = n_jobs
         self.size_unit = size_unit
         self.capacity_method = capacity_method
+        self.verbose = verbose
+        self.metric = metric
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMedoids:
-        """Cluster the points of the (n, n) dissimilarity matrix ``X``."""
-        problem = medoid_problem(X, n_clusters=self.n_clusters, sizes=self.sizes,
-                                 size_min=self.size_min, size_max=self.size_max,
-                                 sample_weight=sample_weight, size_unit=self.size_unit)
-        result = solve_medoid_problem(problem, solver=self.solver,
-                                      capacity_method=self.capacity_method, init=self.init,
-                                      n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
-                                      random_state=self.random_state, n_jobs=self.n_jobs)
-        self._store(result, problem)
-        self.medoid_indices_ = result.centers
-        self.cluster_centers_ = None
+        """Cluster the points of the (n, n) dissimilarity matrix ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n)
+            ``X[i, j]``: the cost of serving point i from medoid j (finite, >= 0, zero diagonal).
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n,), optional
+            As for `FixedSizeKMeans.fit`.
+
+        Returns
+        -------
+        self
+        """
+        super().fit(X, sample_weight=sample_weight)
+        self.medoid_indices_ = self.result_.centers
         return self
+
+    def _problem(self, X: np.ndarray, sample_weight: np.ndarray | None) -> Problem:
+        return medoid_problem(X, sample_weight=sample_weight, **self._sizes(X.shape[0]))
+
+    def _solve(self, problem: Problem) -> SolveResult:
+        return solve_medoid_problem(problem, solver=self.solver,
+                                    capacity_method=self.capacity_method, init=self.init,
+                                    n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
+                                    random_state=self.random_state, n_jobs=self.n_jobs)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.pairwise = True
+        tags.input_tags.positive_only = True      # dissimilarities are >= 0
+        return tags
 
     def _predict_cost(self, X: Any) -> np.ndarray:
         """Dissimilarities (m, k) of new points to the medoids, from ``X`` (m, n_train)."""
-        return self._check_X(X)[:, self.medoid_indices_]
+        return self._check_X(X).astype(np.float64, copy=False)[:, self.medoid_indices_]
 
     def transform(self, X: Any) -> np.ndarray:
-        """Dissimilarities (m, k) of new points to every medoid, from ``X`` (m, n_train)."""
+        """Dissimilarities of new points to every medoid.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, n_train)
+            Dissimilarities of the new points to the training points.
+
+        Returns
+        -------
+        ndarray of shape (m, k)
+        """
         return self._predict_cost(X)
 
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a is b or a == b)
-    except (ValueError, TypeError):
-        return False

@@ -71,7 +71,7 @@ BAD = {
                                {"m.tsv": GOOD_MATRIX},
                                r"cannot-link pair \(a, b\) lies inside the must-link group"),
     "negative weight": (WP, {"p.csv": WPOINTS.replace("p1,0,1,2", "p1,0,1,-2")},
-                        r"spec\.yaml: data\.weight_column: must be a weight > 0 for every point, "
+                        r"spec\.yaml: data\.weight_column: must be a weight >= 0 for every point, "
                         r"got -2 for point 'p1'\n"),
     "weight column missing": (WP.replace("weight_column: w", "weight_column: kg"), {"p.csv": WPOINTS},
                               r"data\.weight_column: must be a column of .*p\.csv \(one of "

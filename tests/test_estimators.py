@@ -46,7 +46,7 @@ def test_get_and_set_params() -> None:
     params = model.get_params()
     assert params["n_clusters"] == 3 and params["n_init"] == 4 and params["solver"] == "flow"
     assert model.set_params(max_iter=7) is model and model.max_iter == 7
-    assert repr(model) == "FixedSizeKMeans(n_clusters=3, n_init=4, max_iter=7)"
+    assert repr(model) == "FixedSizeKMeans(max_iter=7, n_clusters=3, n_init=4)"
     with pytest.raises(ValidationError, match=r"The 'colour' parameter must be a parameter of "
                                               r"FixedSizeKMeans \(one of \['n_clusters', .*\]\). "
                                               r"Got 'red' instead."):
@@ -58,7 +58,7 @@ def test_unfitted_and_wrong_width_errors(blobs: np.ndarray) -> None:
     with pytest.raises(ValidationError, match="not fitted yet"):
         model.predict(blobs)
     model.set_params(n_init=1).fit(blobs)
-    message = r"The 'X' parameter must be an array with 2 columns \(as in fit\)"
+    message = r"X has 5 features, but FixedSizeKMeans is expecting 2 features as input"
     with pytest.raises(ValidationError, match=message):
         model.predict(np.zeros((3, 5)))
 

@@ -88,10 +88,12 @@ def test_sizes_still_count_points_with_weights():
 @pytest.mark.parametrize(("weight", "message"), [
     (np.ones(5), r"The 'sample_weight' parameter must be of shape \(6,\). Got shape \(5,\) "
                  r"instead."),
-    (np.array([1.0, 1.0, 0.0, 1.0, 1.0, 1.0]), r"The 'sample_weight' parameter must be finite "
-                                               r"and > 0. Got .*0.0.* instead."),
+    (np.array([1.0, 1.0, -0.5, 1.0, 1.0, 1.0]), r"The 'sample_weight' parameter must be finite "
+                                                r"and >= 0. Got -0.5 instead."),
+    (np.zeros(6), r"The 'sample_weight' parameter must be an array with at least one non-zero "
+                  r"weight. Got all zero weights instead."),
     (np.array([1.0, np.nan, 1.0, 1.0, 1.0, 1.0]), r"The 'sample_weight' parameter must be finite "
-                                                  r"and > 0. Got .*nan.* instead."),
+                                                  r"and >= 0. Got .*nan.* instead."),
     ("heavy", r"The 'sample_weight' parameter must be an array of numbers. Got 'heavy' instead."),
 ])
 def test_bad_weights_are_rejected_with_the_rule(weight, message):

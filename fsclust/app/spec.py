@@ -84,7 +84,8 @@ SCHEMA: dict[str, dict[str, s.Field]] = {
         "matrix": s.Field(s.text, None, "CSV/TSV/NPY square distance matrix with names"),
         "columns": s.Field(s.list_of(s.key), None, "feature columns (names or indices); default all"),
         "name_column": s.Field(s.key, None, "column with unique point names"),
-        "weight_column": s.Field(s.key, None, "column of the points file holding sample weights (> 0)"),
+        "weight_column": s.Field(s.key, None,
+                                 "column of the points file holding sample weights (>= 0, not all zero)"),
         "weights": s.Field(s.text, None, "file of sample weights: columns point name, weight"),
         "delimiter": s.Field(s.one_of(",", "\t", ";", " ", "|"), None, "default: tab for .tsv, else comma"),
         "mds_dims": s.Field(s.integer(1), None, "MDS dimensions; default all positive eigenvalues"),
@@ -415,11 +416,13 @@ def _weights_file(file: Path, delimiter: str | None, names: list[str]) -> np.nda
 
 
 def _check_positive(weight: np.ndarray, names: list[str], where: str) -> None:
-    bad = np.flatnonzero(~(weight > 0))
+    bad = np.flatnonzero(~(weight >= 0))
     if bad.size:
         i = int(bad[0])
-        raise s.Invalid(where, "a weight > 0 for every point", float(weight[i]),
+        raise s.Invalid(where, "a weight >= 0 for every point", float(weight[i]),
                         detail=f"{weight[i]:g} for point {names[i]!r}")
+    if not (weight > 0).any():
+        raise s.Invalid(where, "weights with at least one > 0", 0.0, detail="all zero weights")
 
 
 def _sizes(clusters: dict[str, Any], n: int, weight: np.ndarray | None

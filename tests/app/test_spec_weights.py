@@ -288,8 +288,8 @@ def test_spec_errors_are_exact(folder: Path, body: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(("row", "message"), [
-    ("s03,-3", "data.weights: must be a weight > 0 for every point, got -3 for point 's03'"),
-    ("s03,0", "data.weights: must be a weight > 0 for every point, got 0 for point 's03'"),
+    ("s03,-3", "data.weights: must be a weight >= 0 for every point, got -3 for point 's03'"),
+    ("s03,-0.5", "data.weights: must be a weight >= 0 for every point, got -0.5 for point 's03'"),
     ("", "data.weights: must be a file with a row for every point of the data, got no row for "
          "point 's03' (1 point(s) missing)"),
     ("s03,3\nzz,1", "data.weights: must be a file with rows for points of the data only, got "
@@ -309,7 +309,7 @@ def test_negative_weight_column_names_the_point(folder: Path) -> None:
     (folder / "s.yaml").write_text(POINTS + "clusters: {k: 2}\n")
     with pytest.raises(SpecError) as info:
         load_spec(folder / "s.yaml")
-    assert str(info.value) == (f"{folder / 's.yaml'}: data.weight_column: must be a weight > 0 for "
+    assert str(info.value) == (f"{folder / 's.yaml'}: data.weight_column: must be a weight >= 0 for "
                                "every point, got -3 for point 's03'")
 
 

@@ -218,7 +218,7 @@ def test_validation_messages(kwargs, message):
 
 def test_bad_weights_are_named():
     with pytest.raises(ValidationError, match=r"The 'sample_weight' parameter must be finite and "
-                                              r"> 0. Got .*-1.0.* instead."):
+                                              r">= 0. Got .*-1.0.* instead."):
         assign_capacity(np.zeros((2, 2)), [1.0, -1.0], size_max=3)
 
 

@@ -173,7 +173,10 @@ def test_point_costs_reject_bad_input_naming_the_parameter() -> None:
         PointCosts(X, np.zeros((2, 3)))
     with pytest.raises(ValidationError, match=r"'X' parameter must be .*finite"):
         PointCosts(np.full((5, 2), np.nan), np.zeros((2, 2)))
-    with pytest.raises(ValidationError, match=r"'sample_weight' parameter must be finite and > 0"):
+    with pytest.raises(ValidationError, match=r"'sample_weight' parameter must be an array with at "
+                                              r"least one non-zero weight. Got all zero weights"):
         PointCosts(X, np.zeros((2, 2)), np.zeros(5))
+    with pytest.raises(ValidationError, match=r"'sample_weight' parameter must be finite and >= 0"):
+        PointCosts(X, np.zeros((2, 2)), -np.ones(5))
     with pytest.raises(ValidationError, match=r"'sample_weight' parameter must be of shape \(5,\)"):
         PointCosts(X, np.zeros((2, 2)), np.ones(4))
