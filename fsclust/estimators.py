@@ -316,7 +316,7 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         Exact sizes (ints summing to n) or fractions summing to 1 (largest-remainder rounding).
     size_min, size_max : int or array-like of shape (k,), optional
         Per-cluster bounds instead of exact sizes.
-    solver : str or AssignmentSolver, default "flow"
+    solver : str or AssignmentSolver, default "auto"
         Count-assignment backend: a name from `fsclust.solver_names` or ``"auto"``. With
         ``size_unit="weight"`` leave it at its default (or ``"auto"``): ``capacity_method``
         chooses the assignment method there, and any other value is a `ValidationError`.

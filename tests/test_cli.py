@@ -282,7 +282,7 @@ def test_workload_model_keeps_every_team_within_its_hours(tmp_path: Path,
     assert code == 0 and summary["solver"] == "lp-round"
     assert all(70 <= c["weight"] <= 80 for c in summary["clusters"])
     code, _, err = run_cli(capsys, "solve", str(MODELS / "workload.yaml"), "--solver", "hungarian")
-    assert (code, err) == (1, "fsclust: error: --solver: must be 'auto' or 'flow' (the default) with "
+    assert (code, err) == (1, "fsclust: error: --solver: must be 'auto' (the default) with "
                               "clusters.size_unit: weight, where --capacity-method chooses the "
                               "assignment method, got 'hungarian'\n")
 

@@ -44,7 +44,7 @@ def test_fit_predict_transform_score(blobs: np.ndarray) -> None:
 def test_get_and_set_params() -> None:
     model = FixedSizeKMeans(3, n_init=4)
     params = model.get_params()
-    assert params["n_clusters"] == 3 and params["n_init"] == 4 and params["solver"] == "flow"
+    assert params["n_clusters"] == 3 and params["n_init"] == 4 and params["solver"] == "auto"
     assert model.set_params(max_iter=7) is model and model.max_iter == 7
     assert repr(model) == "FixedSizeKMeans(max_iter=7, n_clusters=3, n_init=4)"
     with pytest.raises(ValidationError, match=r"The 'colour' parameter must be a parameter of "

@@ -109,8 +109,8 @@ SCHEMA: dict[str, dict[str, s.Field]] = {
     "solver": {
         "method": s.Field(s.one_of(*METHODS), "means",
                           "means (k-means; MDS first for a matrix) or medoids (k-medoids, no MDS)"),
-        "backend": s.Field(_backend, "flow", "count-assignment backend (fsclust solvers); "
-                                             "auto or flow with clusters.size_unit: weight"),
+        "backend": s.Field(_backend, "auto", "count-assignment backend (fsclust solvers); "
+                                             "auto with clusters.size_unit: weight"),
         "capacity_method": s.Field(s.one_of("auto", *CAPACITY_METHODS), "auto",
                                    "total-weight method (clusters.size_unit: weight): "
                                    "auto, cpsat or lp-round"),
@@ -145,7 +145,7 @@ class SolverSettings:
     seed, time_limit."""
 
     method: str = "means"
-    backend: str = "flow"
+    backend: str = "auto"
     capacity_method: str = "auto"
     init: str = "k-means++"
     restarts: int = 10

@@ -68,7 +68,10 @@ SOLVERS: dict[str, AssignmentSolver] = {
     "dual": DualSolver(),
     "cpsat": CpSatLinksSolver(),
 }
-DEFAULT_SOLVER = "flow"
+DEFAULT_SOLVER = "auto"
+# what "auto" picks when no backend prefers the problem (small problems: no JIT compile, and
+# OR-Tools' min-cost flow is fastest there; see benchmarks/bench_auto.py)
+AUTO_FALLBACK = "flow"
 
 
 def _count_backends() -> dict[str, AssignmentSolver]:
@@ -94,7 +97,7 @@ def _auto(sizes: Sizes, n: int) -> AssignmentSolver:
         preference = getattr(solver, "auto_preference", None)
         if preference is not None and preference(n, sizes) and _usable(solver, sizes):
             return solver
-    return SOLVERS[DEFAULT_SOLVER]
+    return SOLVERS[AUTO_FALLBACK]
 
 
 def _usable(solver: AssignmentSolver, sizes: Sizes) -> bool:
@@ -119,7 +122,7 @@ def get_solver(solver: str | AssignmentSolver | None, sizes: Sizes | None = None
         solver = DEFAULT_SOLVER
     if isinstance(solver, str):
         if solver == "auto":
-            return _auto(sizes, n) if sizes is not None else SOLVERS[DEFAULT_SOLVER]
+            return _auto(sizes, n) if sizes is not None else SOLVERS[AUTO_FALLBACK]
         solver = lookup(_count_backends(), solver, "solver", extra=["auto"], note=_elsewhere(solver))
     elif not isinstance(solver, AssignmentSolver):
         raise fail("solver", "a solver name or an AssignmentSolver", solver)
@@ -188,9 +191,8 @@ def check_choice(solver: Any, capacity_method: Any, *, by_weight: bool,
     silently ignored. The names themselves are checked where they are looked up (`get_solver`,
     `fsclust.assign.capacity.methods.resolve_method`).
     """
-    if by_weight and not (solver is None or (isinstance(solver, str)
-                                             and solver in ("auto", DEFAULT_SOLVER))):
-        return (terms.solver, f"'auto' or {DEFAULT_SOLVER!r} (the default) with {terms.weight}, where "
+    if by_weight and not (solver is None or (isinstance(solver, str) and solver == "auto")):
+        return (terms.solver, f"'auto' (the default) with {terms.weight}, where "
                 f"{terms.capacity_method} chooses the assignment method", solver)
     if not by_weight and not (isinstance(capacity_method, str) and capacity_method == "auto"):
         return (terms.capacity_method, f"'auto' (the default) with {terms.count} (capacity methods "
@@ -229,7 +231,7 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
         the clusters are balanced.
     size_min, size_max : int or array-like of shape (k,), optional
         Per-cluster bounds instead of exact sizes.
-    solver : str or AssignmentSolver, default "flow"
+    solver : str or AssignmentSolver, default "auto"
         A name from `solver_names`, ``"auto"``, or a backend object.
     warm_start : ndarray of shape (k,), optional
         Cluster prices from a previous solve, for backends that accept them.

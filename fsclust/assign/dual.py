@@ -37,7 +37,7 @@ __all__ = ["DualSolver"]
 
 _WARM_LIMIT = 0.02        # drop warm prices when more than this fraction of points must move
 _COARSEN = 8              # subsample factor of the multiscale cold start
-_AUTO_MIN_CELLS = 200_000  # "auto" prefers this backend from n * k cells on
+_AUTO_MIN_CELLS = 100_000  # "auto" prefers this backend from n * k cells on (bench_auto.py)
 _SEED = 20240917          # fixed subsample seed: solves are deterministic
 
 
@@ -157,7 +157,8 @@ class DualSolver:
         return importlib.util.find_spec("numba") is not None
 
     def auto_preference(self, n: int, sizes: Sizes) -> bool:
-        """Preferred by ``solver="auto"`` once the problem has ``n * k >= 200_000`` cells."""
+        """Preferred by ``solver="auto"`` once the problem has ``n * k >= 100_000`` cells (the
+        crossover measured by ``benchmarks/bench_auto.py``)."""
         return n * sizes.n_clusters >= _AUTO_MIN_CELLS
 
     def solve(self, cost: np.ndarray | PointCosts, sizes: Sizes, *,

@@ -203,7 +203,7 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
     Parameters
     ----------
     problem : Problem
-    solver : str or AssignmentSolver, default "flow"
+    solver : str or AssignmentSolver, default "auto"
         Count-assignment backend (see `solver_names`) or ``"auto"``. With hard links the
         ``cpsat`` backend runs around it. For a problem created with ``size_unit="weight"`` it
         must be left at its default (or ``"auto"``): ``capacity_method`` applies instead.
@@ -270,7 +270,7 @@ def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: A
         medoid j (need not be symmetric).
     n_clusters, sizes, size_min, size_max, sample_weight, size_unit
         As for `Problem.create` (per-cluster bounds as arrays of shape (k,)).
-    solver : str or AssignmentSolver, default "flow"
+    solver : str or AssignmentSolver, default "auto"
     capacity_method : {"auto", "cpsat", "lp-round"}, default "auto"
         As for `fsclust.solve` (``solver`` applies to sizes counted in points,
         ``capacity_method`` to ``size_unit="weight"``).

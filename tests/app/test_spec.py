@@ -31,7 +31,7 @@ def test_defaults_and_relative_paths(spec_file) -> None:
     assert spec.point_names == list("abcdef")
     assert spec.cluster_names == ["cluster-1", "cluster-2", "cluster-3"]
     assert spec.problem.sizes.lo.tolist() == [2, 2, 2]
-    assert (spec.solver.backend, spec.solver.restarts, spec.solver.seed) == ("flow", 10, 0)
+    assert (spec.solver.backend, spec.solver.restarts, spec.solver.seed) == ("auto", 10, 0)
     assert spec.solver.capacity_method == "auto"
     assert spec.output.dir == spec.path.parent / "res"
     assert spec.features == ["x", "y"] and spec.problem.links is None

@@ -251,7 +251,7 @@ SPEC_ERRORS = [
      "clusters.size_max: must be a finite number >= 0, got inf"),
     (POINTS + "clusters: {k: 2, size_max: 7.5}\n", "clusters.size_max: must be an integer >= 0, got 7.5"),
     (POINTS + "clusters: {k: 2, size_unit: weight, size_max: 20}\nsolver: {backend: hungarian}\n",
-     "solver.backend: must be 'auto' or 'flow' (the default) with clusters.size_unit: weight, where "
+     "solver.backend: must be 'auto' (the default) with clusters.size_unit: weight, where "
      "solver.capacity_method chooses the assignment method, got 'hungarian'"),
     (POINTS + "clusters: {k: 2, size_unit: weight, size_max: 20}\nsolver: {backend: cpsat}\n",
      f"solver.backend: must be one of {', '.join(map(repr, ['auto', *fsclust.solver_names()]))} "

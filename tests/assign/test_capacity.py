@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -263,11 +264,13 @@ def _problem(unit: str) -> fsclust.Problem:
 
 
 def test_solver_default_or_auto_is_allowed_and_unused_with_weights():
-    for solver in ("flow", "auto", None):
+    for solver in ("auto", None):
         assert fsclust.solve(_problem("weight"), solver=solver, n_init=1).solver == "cpsat"
+    with pytest.raises(ValidationError, match=re.escape(WEIGHT_SOLVER.format("flow"))):
+        fsclust.solve(_problem("weight"), solver="flow", n_init=1)
 
 
-WEIGHT_SOLVER = ("The 'solver' parameter must be 'auto' or 'flow' (the default) with size_unit='weight', "
+WEIGHT_SOLVER = ("The 'solver' parameter must be 'auto' (the default) with size_unit='weight', "
                  "where capacity_method chooses the assignment method. Got {!r} instead.")
 COUNT_SOLVER = "The 'solver' parameter must be one of ['auto', 'flow', 'hungarian', 'lp', 'dual']"
 CHOICE_ERRORS = [
