@@ -15,7 +15,7 @@ from fsclust.app.workflow import solve_spec
 from fsclust.assign import SOLVERS, Assignment, AssignmentSolver, assign, get_solver, solver_names
 from fsclust.assign.capacity import assign_capacity
 from fsclust.assign.costs import PointCosts
-from fsclust.engine.core import Parts, run_once, run_restarts
+from fsclust.engine.core import IterationEvent, Parts, run_once, run_restarts
 from fsclust.engine.driver import solve, solve_medoids
 from fsclust.engine.result import SolveResult
 from fsclust.errors import (
@@ -59,6 +59,7 @@ __all__ = [
     "FsclustError",
     "FsclustWarning",
     "InfeasibleError",
+    "IterationEvent",
     "Links",
     "LocalSearchResult",
     "MDSResult",
