@@ -167,6 +167,17 @@ class _Text:
 def read_header(path: Path, delimiter: str | None = None) -> list[str]:
     """The header row (stripped cells) of a delimited text file.
 
+    Parameters
+    ----------
+    path : Path
+    delimiter : str, optional
+        Default: tab for ``.tsv`` / ``.tab``, comma otherwise.
+
+    Returns
+    -------
+    list of str
+        The cells of the first non-blank row.
+
     Raises
     ------
     ValidationError

@@ -306,7 +306,12 @@ def place_labels(anchors: np.ndarray, sizes: np.ndarray, *, points: np.ndarray |
 
 
 def plot_available() -> bool:
-    """Whether matplotlib (the ``plot`` extra) can be imported."""
+    """Whether matplotlib (the ``plot`` extra) can be imported.
+
+    Returns
+    -------
+    bool
+    """
     try:
         return importlib.util.find_spec("matplotlib") is not None
     except (ImportError, ValueError):
@@ -421,6 +426,11 @@ def render_png(view: PlotView, labels: np.ndarray, cluster_names: Sequence[str],
     point_names : sequence of str, length n, optional
         Names drawn next to the points (for at most 60 points).
     title : str
+
+    Returns
+    -------
+    bytes
+        The PNG file's content.
 
     Raises
     ------

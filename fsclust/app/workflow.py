@@ -59,7 +59,17 @@ def with_overrides(spec: Spec, **overrides: Any) -> Spec:
 
 
 def without_plot(spec: Spec) -> Spec:
-    """A copy of ``spec`` that asks for no plot (the CLI's ``--no-plot``)."""
+    """A copy of ``spec`` that asks for no plot (the CLI's ``--no-plot``).
+
+    Parameters
+    ----------
+    spec : Spec
+
+    Returns
+    -------
+    Spec
+        ``output.plot`` is None.
+    """
     return replace(spec, output=replace(spec.output, plot=None))
 
 
@@ -120,9 +130,21 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
 
 
 def plot_view(spec: Spec, result: SolveResult) -> PlotView:
-    """What the spec's plot shows (`fsclust.app.plot.PlotView`): the points with the centers,
-    the k-means MDS embedding with the centers, or for k-medoids the first two classical MDS
-    dimensions of the clustered matrix (for the picture only)."""
+    """What the spec's plot shows.
+
+    Parameters
+    ----------
+    spec : Spec
+    result : SolveResult
+        The spec's solution.
+
+    Returns
+    -------
+    PlotView
+        The points with the centers, the k-means MDS embedding with the centers, or for
+        k-medoids the first two classical MDS dimensions of the clustered matrix (for the
+        picture only).
+    """
     if spec.medoids:
         mds = classical_mds(spec.problem.X)
         return view_embedding(mds.X, mds.eigenvalues, result.labels)
@@ -133,8 +155,20 @@ def plot_view(spec: Spec, result: SolveResult) -> PlotView:
 
 
 def spec_plot(spec: Spec, result: SolveResult, target: Path | str = "the plot") -> bytes | None:
-    """The spec's plot as PNG bytes (legend from `plot_legend`); without matplotlib, None and a
-    `FsclustWarning` naming ``target``."""
+    """The spec's plot (legend from `plot_legend`).
+
+    Parameters
+    ----------
+    spec : Spec
+    result : SolveResult
+    target : Path or str
+        Where the plot was to go, for the warning.
+
+    Returns
+    -------
+    bytes or None
+        The PNG; None without matplotlib, with a `FsclustWarning` naming ``target``.
+    """
     if not plot_available():
         warnings.warn(f"skipped the plot {target}: matplotlib is not installed (pip install "
                       "'fsclust[plot]')", FsclustWarning, stacklevel=2)
@@ -145,9 +179,19 @@ def spec_plot(spec: Spec, result: SolveResult, target: Path | str = "the plot") 
 
 
 def plot_legend(spec: Spec, result: SolveResult) -> list[str]:
-    """The plot's legend entries: each cluster's size in the unit that bounds it, points or, with
-    ``clusters.size_unit: weight``, the total weight named after the weights (``"Team 1 (79.5
-    hours)"``)."""
+    """The plot's legend entries.
+
+    Parameters
+    ----------
+    spec : Spec
+    result : SolveResult
+
+    Returns
+    -------
+    list of str, length k
+        Each cluster's size in the unit that bounds it: points, or with ``clusters.size_unit:
+        weight`` the total weight named after the weights (``"Team 1 (79.5 hours)"``).
+    """
     problem = spec.problem
     weight = problem.sample_weight if problem.weight_bounds is not None else None
     return legend_labels(spec.cluster_names, result.labels, weight=weight, unit=spec.weight_name)

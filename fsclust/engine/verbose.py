@@ -65,10 +65,22 @@ def event_lines(event: IterationEvent, *, measure: str = "inertia", tol: float =
 def verbose_observer(verbose: int, *, n_init: int, measure: str = "inertia", tol: float = 0.0,
                      write: Callable[[str], None] = write_line
                      ) -> Callable[[int, IterationEvent], None] | None:
-    """An ``on_iteration`` observer ``(restart_index, event)`` printing `event_lines`, or None
-    when ``verbose`` is 0 / False.
+    """An ``on_iteration`` observer printing `event_lines`.
 
-    With several restarts every line starts with ``Restart r/n_init: ``.
+    Parameters
+    ----------
+    verbose : int or bool
+        0 / False: no observer.
+    n_init : int
+        Number of restarts; with more than one, every line starts with ``Restart r/n_init: ``.
+    measure, tol
+        As for `event_lines`.
+    write : callable ``str -> None``, default `write_line`
+        Where each line goes.
+
+    Returns
+    -------
+    callable ``(restart_index, IterationEvent) -> None`` or None
     """
     if not verbose:
         return None
