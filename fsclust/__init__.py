@@ -7,17 +7,21 @@ Public API: `assign` (one exact size-constrained assignment step), `Problem` + `
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from fsclust.app.spec import Spec, load_spec
 from fsclust.app.workflow import solve_spec
 from fsclust.assign import SOLVERS, Assignment, AssignmentSolver, assign, get_solver, solver_names
 from fsclust.assign.capacity import assign_capacity
 from fsclust.assign.costs import PointCosts
-from fsclust.engine.core import Parts, run_once, run_restarts
+from fsclust.engine.core import IterationEvent, Parts, run_once, run_restarts
 from fsclust.engine.driver import solve, solve_medoids
 from fsclust.engine.result import SolveResult
 from fsclust.errors import (
     CertificateError,
     FsclustError,
+    FsclustWarning,
     InfeasibleError,
     SolverError,
     SolverUnavailableError,
@@ -39,7 +43,10 @@ from fsclust.problem.problem import Problem
 from fsclust.problem.sizes import Sizes, resolve_sizes
 from fsclust.problem.weights import WeightBounds
 
-__version__ = "0.1.0"
+try:
+    __version__ = _version("fsclust")     # pyproject.toml's version is the single source
+except PackageNotFoundError:              # pragma: no cover - source tree without an install
+    __version__ = "0+unknown"
 
 __all__ = [
     "SOLVERS",
@@ -50,7 +57,9 @@ __all__ = [
     "FixedSizeKMeans",
     "FixedSizeKMedoids",
     "FsclustError",
+    "FsclustWarning",
     "InfeasibleError",
+    "IterationEvent",
     "Links",
     "LocalSearchResult",
     "MDSResult",

@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-from fsclust.errors import FsclustError
+from fsclust import __version__
+from fsclust.errors import FsclustError, FsclustWarning
 
 __all__ = ["main"]
 
@@ -32,6 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fsclust", description="Fixed-size (size-constrained) clustering.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("solve", help="solve a YAML problem spec and print a summary table")
     run.add_argument("spec", type=Path)
@@ -43,40 +46,38 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--restarts", type=int, help="number of restarts (overrides solver.restarts)")
     run.add_argument("--seed", type=int, help="random seed (overrides solver.seed)")
     run.add_argument("--out", type=Path, help="output folder (overrides output.dir)")
-    run.add_argument("--plot", type=Path, help="write a PNG plot to this file")
+    plots = run.add_mutually_exclusive_group()
+    plots.add_argument("--plot", type=Path, help="write a PNG plot to this file")
+    plots.add_argument("--no-plot", action="store_true", help="skip the spec's plot (output.plot)")
     run.add_argument("--json", action="store_true", help="print the JSON summary instead of a table")
-    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--quiet", action="store_true", help="no progress (live display or lines) on "
+                                                          "stderr")
     check = sub.add_parser("validate", help="check a spec and its data without solving")
     check.add_argument("spec", type=Path)
     sub.add_parser("solvers", help="list the assignment backends and capacity methods")
     return parser
 
 
-def _progress(total: int, quiet: bool, measure: str = "SSE") -> Any:
-    if quiet:
-        return None
-    every = max(1, total // 10)
-    state = {"best": float("inf"), "done": 0, "start": time.perf_counter()}
-
-    def report(index: int, run: Any) -> None:
-        state["done"] += 1
-        state["best"] = min(state["best"], run.objective)
-        if state["done"] % every == 0 or state["done"] == total:
-            print(f"restart {state['done']}/{total}: best {measure} {state['best']:.6g}, last run "
-                  f"{run.n_iter} iteration(s) ({time.perf_counter() - state['start']:.1f} s)",
-                  file=sys.stderr)
-    return report
-
-
 def _solve(args: argparse.Namespace) -> int:
+    from fsclust.app.progress import solve_progress
     from fsclust.app.report import format_table, summary_json, write_atomic
     from fsclust.app.spec import load_spec
-    from fsclust.app.workflow import output_files, solve_spec, spec_context, spec_stats, with_overrides
+    from fsclust.app.workflow import (
+        output_files,
+        solve_spec,
+        spec_context,
+        spec_stats,
+        with_overrides,
+        without_plot,
+    )
 
     spec = with_overrides(load_spec(args.spec), backend=args.solver,
                           capacity_method=args.capacity_method, restarts=args.restarts, seed=args.seed)
+    if args.no_plot:
+        spec = without_plot(spec)
     measure = "cost" if spec.medoids else "SSE"
-    result = solve_spec(spec, progress=_progress(spec.solver.restarts, args.quiet, measure))
+    with solve_progress(spec.solver.restarts, quiet=args.quiet, measure=measure) as progress:
+        result = solve_spec(spec, progress=progress.restart, on_iteration=progress.iteration)
     stats = spec_stats(spec, result)
     files = output_files(spec, result, stats, out_dir=args.out, plot_file=args.plot)
     if args.json:
@@ -146,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 1 error, 2 usage error)."""
     try:
         args = _parser().parse_args(argv)
-        return _COMMANDS[args.command](args)
+        with _warning_lines():
+            return _COMMANDS[args.command](args)
     except _UsageError as exc:
         print(f"fsclust: error: {exc} (see fsclust --help)", file=sys.stderr)
         return 2
@@ -164,6 +166,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+@contextmanager
+def _warning_lines() -> Iterator[None]:
+    """Show every `FsclustWarning` as one line ``fsclust: warning: ...`` on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FsclustWarning)
+        show = warnings.showwarning
+
+        def line(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, FsclustWarning):
+                print(f"fsclust: warning: {_one_line(str(message))}", file=sys.stderr)
+            else:
+                show(message, category, *args, **kwargs)
+
+        warnings.showwarning = line
+        yield
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "CertificateError",
     "FsclustError",
+    "FsclustWarning",
     "InfeasibleError",
     "SolverError",
     "SolverUnavailableError",
@@ -18,6 +19,11 @@ __all__ = [
 
 class FsclustError(Exception):
     """Base class of every error fsclust raises on purpose."""
+
+
+class FsclustWarning(UserWarning):
+    """Something was skipped or degraded but the work went on (e.g. a plot without matplotlib);
+    the CLI prints it as one line ``fsclust: warning: ...``."""
 
 
 class ValidationError(FsclustError, ValueError):

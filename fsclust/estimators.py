@@ -416,7 +416,8 @@ class FixedSizeKMeans(_FixedSizeEstimator):
                      random_state=self.random_state, n_jobs=self.n_jobs,
                      local_search=self.local_search,
                      local_search_budget=self.local_search_budget,
-                     local_search_seconds=self.local_search_seconds)
+                     local_search_seconds=self.local_search_seconds,
+                     verbose=self.verbose)
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distances of new points to every center.
@@ -534,7 +535,8 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
         return solve_medoid_problem(problem, solver=self.solver,
                                     capacity_method=self.capacity_method, init=self.init,
                                     n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
-                                    random_state=self.random_state, n_jobs=self.n_jobs)
+                                    random_state=self.random_state, n_jobs=self.n_jobs,
+                                    verbose=self.verbose)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -206,17 +206,54 @@ def test_parliament_tables_are_contiguous_on_the_axis(tmp_path: Path,
     assert summary["objective"] == pytest.approx(best, rel=1e-9)
 
 
-def test_plot_without_matplotlib_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plot_without_matplotlib_is_skipped_with_one_warning(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     spec = make_spec(tmp_path, P, {"p.csv": POINTS})
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     out = tmp_path / "out"
-    code, _, err = run_cli(capsys, "solve", str(spec), "--quiet", "--out", str(out), "--plot",
-                           str(out / "p.png"))
-    assert code == 1
-    assert err == ("fsclust: error: a plot was requested but matplotlib is not installed: "
-                   "pip install 'fsclust[plot]'\n")
-    assert not out.exists()
+    code, stdout, err = run_cli(capsys, "solve", str(spec), "--quiet", "--out", str(out), "--plot",
+                                str(out / "p.png"))
+    assert code == 0 and "status CONVERGED" in stdout
+    assert err == (f"fsclust: warning: skipped the plot {out / 'p.png'}: matplotlib is not installed "
+                   "(pip install 'fsclust[plot]')\n")
+    assert sorted(p.name for p in out.iterdir()) == ["centers.csv", "labels.csv", "summary.json"]
+
+
+def test_shipped_plot_model_runs_without_matplotlib(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """models/iris-balanced.yaml asks for a plot: a plain install (no matplotlib) still solves
+    and writes every other output, with one warning line."""
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
+    code, out, err = run_cli(capsys, "solve", str(MODELS / "iris-balanced.yaml"), "--restarts", "2",
+                             "--out", str(tmp_path))
+    assert code == 0 and "status CONVERGED" in out
+    warning = [line for line in err.splitlines() if line.startswith("fsclust: warning:")]
+    assert warning == [f"fsclust: warning: skipped the plot {tmp_path / 'iris-balanced.png'}: "
+                       "matplotlib is not installed (pip install 'fsclust[plot]')"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["centers.csv", "labels.csv", "summary.json"]
+
+
+def test_no_plot_skips_the_spec_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = make_spec(tmp_path, P + "output: {dir: res, plot: plot.png}\n", {"p.csv": POINTS})
+    code, _, err = run_cli(capsys, "solve", str(spec), "--quiet", "--no-plot")
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "res").iterdir()) == ["centers.csv", "labels.csv",
+                                                                    "summary.json"]
+    code, _, err = run_cli(capsys, "solve", str(spec), "--no-plot", "--plot", str(tmp_path / "p.png"))
+    assert code == 2 and "not allowed with argument" in err and err.count("\n") == 1
+
+
+def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.metadata
+
+    import fsclust
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"fsclust {importlib.metadata.version('fsclust')}\n"
+    assert fsclust.__version__ == importlib.metadata.version("fsclust")
 
 
 def test_write_atomic_writes_all_or_nothing(tmp_path: Path) -> None:

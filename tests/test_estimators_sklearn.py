@@ -135,3 +135,13 @@ def test_medoids_follow_the_precomputed_convention(X: np.ndarray) -> None:
     assert model.predict(D[:5]).shape == (5,) and model.transform(D[:5]).shape == (5, 3)
     with pytest.raises(ValidationError, match="Negative values"):
         FixedSizeKMedoids(3).fit(-D)
+
+
+def test_verbose_prints_one_line_per_iteration(X: np.ndarray, capsys: pytest.CaptureFixture) -> None:
+    model = FixedSizeKMeans(3, n_init=1, verbose=1, random_state=0).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    iterations = [line for line in lines if line.startswith("Iteration ")]
+    assert len(iterations) == len(model.result_.history) >= 1
+    assert lines[0] == "Initialization complete" and "inertia" in iterations[0]
+    FixedSizeKMeans(3, n_init=1, random_state=0).fit(X)
+    assert capsys.readouterr().out == ""

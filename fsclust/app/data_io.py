@@ -1,5 +1,11 @@
 """Reading data files: points (CSV/TSV/NPY) and square distance matrices (CSV/TSV/NPY with names).
 
+Text files are parsed by NumPy's C reader (`numpy.loadtxt`) when their rows are regular (the
+common case: every row has the header's number of cells); anything else, and every error, goes
+through a re-scan with the `csv` module that reports the line and column at fault. Numbers are
+plain decimal or scientific notation in ASCII: ``1_000`` (which Python's ``float`` accepts) is
+refused, as are ``nan`` and ``inf``.
+
 Every error is a `ValidationError`. Errors in the file's content start with the file name (and
 line number for text files) and say which rule the content broke and what was found; errors
 about a spec key (a column that does not exist, a matrix that is not symmetric, ...) are built
@@ -10,7 +16,7 @@ renders them under the spec path.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +24,7 @@ import numpy as np
 from fsclust._validation import as_square_matrix, fail
 from fsclust.errors import ValidationError
 
-__all__ = ["PointTable", "column_index", "read_matrix", "read_points", "read_table"]
+__all__ = ["PointTable", "column_index", "read_header", "read_matrix", "read_points", "read_table"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +50,142 @@ def _delimiter(path: Path, delimiter: str | None) -> str:
     return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
 
 
+# The characters ``str.isspace`` accepts (and ``str.strip()`` removes).
+_SPACES = "".join(chr(c) for c in [*range(9, 14), *range(28, 33), 0x85, 0xA0, 0x1680,
+                                   *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+
+
+@dataclass(eq=False)
+class _Text:
+    """A delimited text file: its lines, header and data rows.
+
+    ``body`` holds the non-blank lines after the header when the rows are regular (every one has
+    the header's number of cells, no quoted field spans lines), for the fast reader; otherwise it
+    is None and `rows` (the exact scan) is used.
+    """
+
+    path: Path
+    delimiter: str
+    lines: list[str]
+    header: list[str]
+    start: int
+    body: list[str] | None = None
+    quoted: bool = False
+    _rows: list[tuple[int, list[str]]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def read(cls, path: Path, delimiter: str | None) -> _Text:
+        """Read and split ``path``; raises for a file that is not UTF-8 or has no non-blank row."""
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except UnicodeDecodeError as exc:
+            raise ValidationError(f"{path}: is not UTF-8 text ({exc.reason})") from exc
+        sep = _delimiter(path, delimiter)
+        reader = csv.reader(lines, delimiter=sep)
+        for row in reader:
+            if any(c.strip() for c in row):
+                text = cls(path, sep, lines, [c.strip() for c in row], reader.line_num)
+                text.body = text._regular_body()
+                return text
+        raise ValidationError(f"{path}: the file is empty")
+
+    def _regular_body(self) -> list[str] | None:
+        """The non-blank data lines if every one has the header's width, else None."""
+        width, sep = len(self.header), self.delimiter
+        body = [line for line in self.lines[self.start:] if line.strip(_SPACES + sep)]
+        if not body or any(line.count(sep) != width - 1 for line in body if '"' not in line):
+            return None
+        quoted = [line for line in body if '"' in line]
+        self.quoted = bool(quoted)
+        cells = list(csv.reader(quoted, delimiter=sep))
+        regular = len(cells) == len(quoted) and all(
+            len(row) == width and any(c.strip() for c in row) for row in cells)
+        return body if regular else None
+
+    def rows(self) -> list[tuple[int, list[str]]]:
+        """The data rows as (line number, stripped cells), blank rows skipped.
+
+        Raises
+        ------
+        ValidationError
+            Ragged rows (with the line number), or no data rows.
+        """
+        if self._rows is None:
+            reader = csv.reader(self.lines[self.start:], delimiter=self.delimiter)
+            rows = [(number, [c.strip() for c in row])
+                    for number, row in enumerate(reader, start=self.start + 1)
+                    if any(c.strip() for c in row)]
+            for number, row in rows:
+                if len(row) != len(self.header):
+                    raise ValidationError(
+                        f"{self.path}:{number}: ragged rows: this row has {len(row)} cells but the "
+                        f"header has {len(self.header)}")
+            if not rows:
+                raise ValidationError(f"{self.path}: the file has a header but no data rows")
+            self._rows = rows
+        return self._rows
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.body) if self.body is not None else len(self.rows())
+
+    def numbers(self, columns: list[int]) -> np.ndarray:
+        """The cells of ``columns`` as float64, shape (n_rows, len(columns)).
+
+        Raises
+        ------
+        ValidationError
+            ``FILE:LINE: column 'x' must hold numbers, got '1_000'`` (or ``must be finite``).
+        """
+        if self.body is not None:
+            try:
+                values = np.loadtxt(self.body, delimiter=self.delimiter, usecols=columns, ndmin=2,
+                                    dtype=np.float64, comments=None, quotechar='"')
+            except ValueError:
+                values = None
+            if values is not None and np.isfinite(values).all():
+                return values
+            self.body = None            # the exact re-scan from here on, for every column
+        return np.array([[_number(cells[j], self.path, line, self.header[j]) for j in columns]
+                         for line, cells in self.rows()], dtype=np.float64).reshape(-1, len(columns))
+
+    def strings(self, column: int) -> list[str]:
+        """The stripped cells of one column, one per data row."""
+        if self.body is not None and not self.quoted:
+            return [line.split(self.delimiter, column + 1)[column].strip() for line in self.body]
+        if self.body is not None:
+            cells = np.loadtxt(self.body, delimiter=self.delimiter, usecols=[column], ndmin=2,
+                               dtype=str, comments=None, quotechar='"')[:, 0]
+            return [cell.strip() for cell in cells.tolist()]
+        return [cells[column] for _, cells in self.rows()]
+
+    def line_number(self, index: int) -> int:
+        """The line number of data row ``index`` (0-based)."""
+        return self.rows()[index][0]
+
+
+def read_header(path: Path, delimiter: str | None = None) -> list[str]:
+    """The header row (stripped cells) of a delimited text file.
+
+    Parameters
+    ----------
+    path : Path
+    delimiter : str, optional
+        Default: tab for ``.tsv`` / ``.tab``, comma otherwise.
+
+    Returns
+    -------
+    list of str
+        The cells of the first non-blank row.
+
+    Raises
+    ------
+    ValidationError
+        The file is not UTF-8 or has no non-blank row.
+    """
+    return _Text.read(path, delimiter).header
+
+
 def read_table(path: Path, delimiter: str | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a delimited text file; blank lines are skipped, rows must not be ragged.
 
@@ -52,28 +194,15 @@ def read_table(path: Path, delimiter: str | None = None) -> tuple[list[str], lis
     header : list of str
     rows : list of (line number, cells)
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"{path}: is not UTF-8 text ({exc.reason})") from exc
-    reader = csv.reader(text.splitlines(), delimiter=_delimiter(path, delimiter))
-    lines = [(number, [c.strip() for c in row]) for number, row in enumerate(reader, start=1)
-             if any(c.strip() for c in row)]
-    if not lines:
-        raise ValidationError(f"{path}: the file is empty")
-    header = lines[0][1]
-    for number, row in lines[1:]:
-        if len(row) != len(header):
-            raise ValidationError(
-                f"{path}:{number}: ragged rows: this row has {len(row)} cells but the header has "
-                f"{len(header)}")
-    if len(lines) < 2:
-        raise ValidationError(f"{path}: the file has a header but no data rows")
-    return header, lines[1:]
+    text = _Text.read(path, delimiter)
+    return text.header, text.rows()
 
 
 def _number(cell: str, path: Path, line: int, column: str) -> float:
+    """``float(cell)`` for plain ASCII decimal or scientific notation (no ``_`` separators)."""
     try:
+        if "_" in cell or not cell.isascii():
+            raise ValueError(cell)
         value = float(cell)
     except ValueError:
         raise ValidationError(
@@ -84,6 +213,8 @@ def _number(cell: str, path: Path, line: int, column: str) -> float:
 
 
 def _unique(names: list[str], path: Path, what: str) -> list[str]:
+    if len(set(names)) == len(names):
+        return names
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
         if name in seen:
@@ -132,17 +263,18 @@ def read_points(path: Path, *, columns: list[str | int] | None = None,
     """
     if path.suffix.lower() == ".npy":
         return _points_from_array(_load_npy(path), path, columns, name_column)
-    header, rows = read_table(path, delimiter)
-    _unique(header, path, "column names")
+    text = _Text.read(path, delimiter)
+    if text.body is None:
+        text.rows()                     # ragged rows and a missing body fail first
+    header = _unique(text.header, path, "column names")
     name_at = None if name_column is None else column_index(header, name_column, path, "data.name_column")
     keys = columns if columns is not None else [i for i in range(len(header)) if i != name_at]
     picked = [column_index(header, key, path, "data.columns") for key in keys]
     if not picked:
         raise ValidationError(f"{path}: no feature columns left to cluster")
-    values = np.array([[_number(cells[j], path, line, header[j]) for j in picked]
-                       for line, cells in rows])
-    names = [str(i) for i in range(len(rows))] if name_at is None else _unique(
-        [cells[name_at] for _, cells in rows], path, "row names")
+    values = text.numbers(picked)
+    names = [str(i) for i in range(text.n_rows)] if name_at is None else _unique(
+        text.strings(name_at), path, "row names")
     return PointTable(values, names, [header[j] for j in picked])
 
 
@@ -201,15 +333,16 @@ def read_matrix(path: Path, *, delimiter: str | None = None) -> PointTable:
 
 
 def _matrix_from_text(path: Path, delimiter: str | None) -> tuple[np.ndarray, list[str]]:
-    header, rows = read_table(path, delimiter)
-    names = _unique(header[1:], path, "column names")
-    if len(rows) != len(names):
-        raise ValidationError(f"{path}: a distance matrix must be square, but it has {len(rows)} "
+    text = _Text.read(path, delimiter)
+    if text.body is None:
+        text.rows()                     # ragged rows and a missing body fail first
+    names = _unique(text.header[1:], path, "column names")
+    if text.n_rows != len(names):
+        raise ValidationError(f"{path}: a distance matrix must be square, but it has {text.n_rows} "
                               f"rows and {len(names)} named columns")
-    for index, (line, cells) in enumerate(rows):
-        if cells[0] != names[index]:
-            raise ValidationError(f"{path}:{line}: row {index} is named {cells[0]!r} but column "
-                                  f"{index} is {names[index]!r}; rows and columns must be in the same order")
-    values = np.array([[_number(c, path, line, names[j]) for j, c in enumerate(cells[1:])]
-                       for line, cells in rows])
-    return values, names
+    for index, name in enumerate(text.strings(0)):
+        if name != names[index]:
+            raise ValidationError(f"{path}:{text.line_number(index)}: row {index} is named {name!r} "
+                                  f"but column {index} is {names[index]!r}; rows and columns must be "
+                                  "in the same order")
+    return text.numbers(list(range(1, len(names) + 1))), names

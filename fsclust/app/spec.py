@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from fsclust.app import schema as s
-from fsclust.app.data_io import PointTable, column_index, read_matrix, read_points, read_table
+from fsclust.app.data_io import PointTable, column_index, read_header, read_matrix, read_points
 from fsclust.assign import ChoiceTerms, check_choice, solver_names
 from fsclust.assign.capacity.methods import CAPACITY_METHODS
 from fsclust.errors import FsclustError, InfeasibleError, SpecError, ValidationError
@@ -192,6 +192,9 @@ class Spec:
     mode : {"hard", "override"}
     solver : SolverSettings
     output : OutputSettings
+    weight_name : str or None
+        Name of the weights (the header of ``data.weight_column`` or of the weights file's
+        weight column), None without weights.
     """
 
     path: Path
@@ -205,6 +208,7 @@ class Spec:
     mode: str
     solver: SolverSettings
     output: OutputSettings
+    weight_name: str | None = None
 
     @property
     def medoids(self) -> bool:
@@ -304,7 +308,7 @@ def _spec_path(where: str, param: str) -> str:
 def _build(path: Path, sections: dict[str, Any]) -> Spec:
     data, clusters, links_raw = sections["data"], sections["clusters"], sections["constraints"]
     solver = _solver(sections["solver"], by_weight=clusters["size_unit"] == "weight")
-    table, distances, weight = _read_data(path.parent, data)
+    table, distances, (weight, weight_name) = _read_data(path.parent, data)
     n, names = len(table.names), table.names
     sizes, bounds = _sizes(clusters, n, weight)
     links = _links(links_raw, names, sizes, by_weight=bounds is not None)
@@ -316,7 +320,8 @@ def _build(path: Path, sections: dict[str, Any]) -> Spec:
                 else [f"mds{j + 1}" for j in range(X.shape[1])])
     return Spec(path, problem, names, _cluster_names(clusters["names"], sizes.n_clusters), features,
                 None if distances is not None else table.values, distances, embedding,
-                links_raw["mode"], solver, _output(path.parent, sections["output"], solver.method))
+                links_raw["mode"], solver, _output(path.parent, sections["output"], solver.method),
+                weight_name)
 
 
 def _solver(raw: dict[str, Any], *, by_weight: bool) -> SolverSettings:
@@ -339,26 +344,27 @@ def _existing(base: Path, name: str, where: str) -> Path:
 
 
 def _read_data(base: Path, data: dict[str, Any]
-               ) -> tuple[PointTable, np.ndarray | None, np.ndarray | None]:
-    """The table (points, or the matrix), the matrix (n, n) or None, the weights (n,) or None."""
+               ) -> tuple[PointTable, np.ndarray | None, tuple[np.ndarray | None, str | None]]:
+    """The table (points, or the matrix), the matrix (n, n) or None, and the weights (n,) with
+    their name, or (None, None)."""
     _check_data_keys(data)
     where = "data.points" if data["points"] is not None else "data.matrix"
     file = _existing(base, data["points"] or data["matrix"], where)
     try:
         if data["matrix"] is not None:
             table = read_matrix(file, delimiter=data["delimiter"])
-            distances, weight = table.values, None
+            distances, weight, name = table.values, None, None
         else:
-            (table, weight), distances = _read_points(file, data), None
+            (table, weight, name), distances = _read_points(file, data), None
     except FsclustError as exc:
         raise _At(where, exc) from None
     if data["weights"] is not None:
-        weight = _weights_file(_existing(base, data["weights"], "data.weights"), data["delimiter"],
-                               table.names)
+        weight, name = _weights_file(_existing(base, data["weights"], "data.weights"),
+                                     data["delimiter"], table.names)
     if weight is not None:
         _check_positive(weight, table.names,
                         "data.weights" if data["weights"] is not None else "data.weight_column")
-    return table, distances, weight
+    return table, distances, (weight, name)
 
 
 def _check_data_keys(data: dict[str, Any]) -> None:
@@ -373,14 +379,15 @@ def _check_data_keys(data: dict[str, Any]) -> None:
                 raise s.Invalid(f"data.{extra}", "omitted for a distance matrix", data[extra])
 
 
-def _read_points(file: Path, data: dict[str, Any]) -> tuple[PointTable, np.ndarray | None]:
+def _read_points(file: Path, data: dict[str, Any]
+                 ) -> tuple[PointTable, np.ndarray | None, str | None]:
     """The points and, with ``data.weight_column``, that column's values (n,), which are not a
-    feature unless ``data.columns`` lists it."""
+    feature unless ``data.columns`` lists it, and its name."""
     options = {"name_column": data["name_column"], "delimiter": data["delimiter"]}
     if data["weight_column"] is None:
-        return read_points(file, columns=data["columns"], **options), None
+        return read_points(file, columns=data["columns"], **options), None, None
     header = (read_points(file).columns if file.suffix.lower() == ".npy"
-              else read_table(file, data["delimiter"])[0])
+              else read_header(file, data["delimiter"]))
     at = column_index(header, data["weight_column"], file, "data.weight_column")
     columns = data["columns"]
     if columns is None:
@@ -391,11 +398,13 @@ def _read_points(file: Path, data: dict[str, Any]) -> tuple[PointTable, np.ndarr
             raise s.Invalid("data.weight_column", "a column other than the only feature column",
                             data["weight_column"])
     table = read_points(file, columns=[*columns, at], **options)
-    return PointTable(table.values[:, :-1], table.names, table.columns[:-1]), table.values[:, -1]
+    return (PointTable(table.values[:, :-1], table.names, table.columns[:-1]), table.values[:, -1],
+            table.columns[-1])
 
 
-def _weights_file(file: Path, delimiter: str | None, names: list[str]) -> np.ndarray:
-    """Weights (n,) in the order of ``names`` from a text file with columns point name, weight."""
+def _weights_file(file: Path, delimiter: str | None, names: list[str]) -> tuple[np.ndarray, str]:
+    """Weights (n,) in the order of ``names`` from a text file with columns point name, weight,
+    and the weight column's name."""
     try:
         table = read_points(file, name_column=0, delimiter=delimiter)
     except FsclustError as exc:
@@ -412,7 +421,7 @@ def _weights_file(file: Path, delimiter: str | None, names: list[str]) -> np.nda
     if unknown:
         raise s.Invalid("data.weights", "a file with rows for points of the data only", unknown,
                         detail=f"unknown point {unknown[0]!r}")
-    return np.array([given[name] for name in names])
+    return np.array([given[name] for name in names]), table.columns[0]
 
 
 def _check_positive(weight: np.ndarray, names: list[str], where: str) -> None:

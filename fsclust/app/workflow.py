@@ -10,24 +10,24 @@ The CLI is a thin shell over these functions; they are usable from Python too::
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from fsclust.app import schema as s
+from fsclust.app.plot import PlotView, legend_labels, plot_available, render_png, view_embedding, view_points
 from fsclust.app.report import ClusterStats, centers_csv, cluster_stats, labels_csv, medoids_csv, summary_json
 from fsclust.app.spec import SCHEMA, SPEC_TERMS, Spec, check_choices
-from fsclust.engine.core import Run
+from fsclust.engine.core import IterationEvent, Run
 from fsclust.engine.driver import Options, run_model
 from fsclust.engine.result import SolveResult
-from fsclust.errors import SpecError
+from fsclust.errors import FsclustWarning, SpecError
 from fsclust.pairwise.mds import classical_mds
 
-__all__ = ["FLAGS", "output_files", "plot_coordinates", "solve_spec", "spec_context", "spec_stats",
-           "with_overrides"]
+__all__ = ["FLAGS", "output_files", "plot_legend", "plot_view", "solve_spec", "spec_context", "spec_plot",
+           "spec_stats", "with_overrides", "without_plot"]
 
 # The command-line flag of every overridable ``solver`` setting whose flag is not ``--NAME``.
 FLAGS = {"backend": "--solver", "capacity_method": "--capacity-method"}
@@ -58,7 +58,23 @@ def with_overrides(spec: Spec, **overrides: Any) -> Spec:
     return replace(spec, solver=settings)
 
 
-def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None) -> SolveResult:
+def without_plot(spec: Spec) -> Spec:
+    """A copy of ``spec`` that asks for no plot (the CLI's ``--no-plot``).
+
+    Parameters
+    ----------
+    spec : Spec
+
+    Returns
+    -------
+    Spec
+        ``output.plot`` is None.
+    """
+    return replace(spec, output=replace(spec.output, plot=None))
+
+
+def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None,
+               on_iteration: Callable[[int, IterationEvent], None] | None = None) -> SolveResult:
     """Run fixed-size k-means (or k-medoids, ``solver.method: medoids``) with the spec's solver
     settings.
 
@@ -66,12 +82,14 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
     assignment step is the registry's ``cpsat`` links backend (honouring ``solver.time_limit``)
     around the ``solver.backend`` count backend. With ``clusters.size_unit: weight`` it is the
     capacity method ``solver.capacity_method`` (`fsclust.assign.capacity.methods`).
+    ``progress`` ``(restart_index, Run)`` is called as restarts finish, ``on_iteration``
+    ``(restart_index, IterationEvent)`` after every assignment step.
     """
     settings = spec.solver
     options = Options(solver=settings.backend, capacity_method=settings.capacity_method,
                       init=settings.init, n_init=settings.restarts, max_iter=settings.max_iter,
                       tol=settings.tol, random_state=settings.seed, progress=progress,
-                      time_limit=settings.time_limit)
+                      time_limit=settings.time_limit, on_iteration=on_iteration)
     return run_model(spec.problem, "medoids" if spec.medoids else "means", options)
 
 
@@ -105,21 +123,78 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
     target = plot_file if plot_file is not None else (
         folder / out.plot if folder is not None and out.plot else None)
     if target is not None:
-        from fsclust.app.plot import render_png
-
-        coords, axes = plot_coordinates(spec)
-        files[target] = render_png(coords, result.labels, spec.cluster_names, axes,
-                                   point_names=spec.point_names, title=spec.path.stem)
+        plot = spec_plot(spec, result, target)
+        if plot is not None:
+            files[target] = plot
     return files
 
 
-def plot_coordinates(spec: Spec) -> tuple[np.ndarray, list[str]]:
-    """Coordinates to plot, shape (n, d), and their names: ``problem.X``, or for k-medoids the
-    first two classical MDS components of the clustered matrix (for the picture only)."""
-    if not spec.medoids:
-        return spec.problem.X, spec.features
-    coords = classical_mds(spec.problem.X).X[:, :2]
-    return coords, [f"mds{j + 1}" for j in range(coords.shape[1])]
+def plot_view(spec: Spec, result: SolveResult) -> PlotView:
+    """What the spec's plot shows.
+
+    Parameters
+    ----------
+    spec : Spec
+    result : SolveResult
+        The spec's solution.
+
+    Returns
+    -------
+    PlotView
+        The points with the centers, the k-means MDS embedding with the centers, or for
+        k-medoids the first two classical MDS dimensions of the clustered matrix (for the
+        picture only).
+    """
+    if spec.medoids:
+        mds = classical_mds(spec.problem.X)
+        return view_embedding(mds.X, mds.eigenvalues, result.labels)
+    if spec.embedding is not None:
+        return view_embedding(spec.embedding.X, spec.embedding.eigenvalues, result.labels,
+                              result.centers)
+    return view_points(spec.problem.X, spec.features, result.labels, result.centers)
+
+
+def spec_plot(spec: Spec, result: SolveResult, target: Path | str = "the plot") -> bytes | None:
+    """The spec's plot (legend from `plot_legend`).
+
+    Parameters
+    ----------
+    spec : Spec
+    result : SolveResult
+    target : Path or str
+        Where the plot was to go, for the warning.
+
+    Returns
+    -------
+    bytes or None
+        The PNG; None without matplotlib, with a `FsclustWarning` naming ``target``.
+    """
+    if not plot_available():
+        warnings.warn(f"skipped the plot {target}: matplotlib is not installed (pip install "
+                      "'fsclust[plot]')", FsclustWarning, stacklevel=2)
+        return None
+    return render_png(plot_view(spec, result), result.labels, spec.cluster_names,
+                      legend=plot_legend(spec, result), medoids=result.centers if spec.medoids else None,
+                      point_names=spec.point_names, title=spec.path.stem)
+
+
+def plot_legend(spec: Spec, result: SolveResult) -> list[str]:
+    """The plot's legend entries.
+
+    Parameters
+    ----------
+    spec : Spec
+    result : SolveResult
+
+    Returns
+    -------
+    list of str, length k
+        Each cluster's size in the unit that bounds it: points, or with ``clusters.size_unit:
+        weight`` the total weight named after the weights (``"Team 1 (79.5 hours)"``).
+    """
+    problem = spec.problem
+    weight = problem.sample_weight if problem.weight_bounds is not None else None
+    return legend_labels(spec.cluster_names, result.labels, weight=weight, unit=spec.weight_name)
 
 
 def spec_context(spec: Spec) -> dict[str, Any]:

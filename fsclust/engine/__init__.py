@@ -4,7 +4,7 @@ and the one driver every route uses (`fsclust.engine.driver`, imported explicitl
 
 from __future__ import annotations
 
-from fsclust.engine.core import Parts, Run, alternate, run_once, run_restarts
+from fsclust.engine.core import IterationEvent, Parts, Run, alternate, run_once, run_restarts
 from fsclust.engine.result import SolveResult
 
-__all__ = ["Parts", "Run", "SolveResult", "alternate", "run_once", "run_restarts"]
+__all__ = ["IterationEvent", "Parts", "Run", "SolveResult", "alternate", "run_once", "run_restarts"]

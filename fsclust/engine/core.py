@@ -7,6 +7,8 @@ models" problem (k-medoids, weighted variants, ...) runs in the same loop.
 
 from __future__ import annotations
 
+import functools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,13 +19,15 @@ import numpy as np
 from fsclust.assign.base import Assignment
 from fsclust.engine.parallel import ordered_map
 
-__all__ = ["Parts", "Run", "alternate", "run_once", "run_restarts"]
+__all__ = ["IterationEvent", "Parts", "Run", "alternate", "run_once", "run_restarts"]
 
 CostFunction = Callable[[Any, Any], np.ndarray]
 UpdateFunction = Callable[[Any, np.ndarray, Any], Any]
 InitFunction = Callable[[Any, np.random.Generator], Any]
 AssignFunction = Callable[[np.ndarray, "np.ndarray | None"], Assignment]
 RefineFunction = Callable[[Any, "Run", np.random.Generator], "Run"]
+IterationObserver = Callable[["IterationEvent"], None]
+RestartObserver = Callable[[int, "IterationEvent"], None]
 
 
 @dataclass(frozen=True)
@@ -64,23 +68,66 @@ class Run:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class IterationEvent:
+    """One assignment step of a run, as an ``on_iteration`` observer sees it.
+
+    Attributes
+    ----------
+    iteration : int
+        1-based number of the assignment step.
+    objective : float
+        Objective of the step's labels for the centers they were assigned to.
+    moved : int
+        Points whose label changed since the previous step (every point at iteration 1).
+    seconds : float
+        Wall time of the assignment step.
+    change : float
+        Relative decrease of the objective since the previous step (NaN at iteration 1).
+    stop : {None, "stable", "tol", "max_iter"}
+        Why the run stops after this step: no label changed, the objective fell by at most
+        ``tol`` (relative), or ``max_iter`` was reached (one final assignment step follows);
+        None while the run goes on.
+    """
+
+    iteration: int
+    objective: float
+    moved: int
+    seconds: float
+    change: float = math.nan
+    stop: str | None = None
+
+
 def _step(data: Any, parts: Parts, centers: Any, warm: np.ndarray | None) -> Assignment:
     return parts.assign(parts.cost(data, centers), warm)
 
 
-def run_once(data: Any, parts: Parts, *, max_iter: int, tol: float,
-             rng: np.random.Generator) -> Run:
+def run_once(data: Any, parts: Parts, *, max_iter: int, tol: float, rng: np.random.Generator,
+             on_iteration: IterationObserver | None = None) -> Run:
     """One run: `alternate` from ``parts.init(data, rng)``, then ``parts.refine`` if given."""
-    run = alternate(data, parts, parts.init(data, rng), max_iter=max_iter, tol=tol)
+    run = alternate(data, parts, parts.init(data, rng), max_iter=max_iter, tol=tol,
+                    on_iteration=on_iteration)
     return run if parts.refine is None else parts.refine(data, run, rng)
 
 
-def alternate(data: Any, parts: Parts, centers: Any, *, max_iter: int, tol: float) -> Run:
+def _stop(iteration: int, moved: int, within_tol: bool, max_iter: int) -> str | None:
+    """The reason the run stops after this step (`IterationEvent.stop`), or None."""
+    if iteration > 1 and moved == 0:
+        return "stable"
+    if iteration > 1 and within_tol:
+        return "tol"
+    return "max_iter" if iteration == max_iter else None
+
+
+def alternate(data: Any, parts: Parts, centers: Any, *, max_iter: int, tol: float,
+              on_iteration: IterationObserver | None = None) -> Run:
     """Alternate assignment and update steps from the given initial ``centers``.
 
     Stops when no label changes, when the objective decreases by at most ``tol`` relative to
     its previous value, or after ``max_iter`` assignment steps (then one final assignment step
     keeps labels optimal for the returned centers). The objective never increases.
+    ``on_iteration``, when given, is called with an `IterationEvent` after every assignment step
+    of the loop (not the final one).
     """
     labels: np.ndarray | None = None
     previous = np.inf
@@ -93,7 +140,12 @@ def alternate(data: Any, parts: Parts, centers: Any, *, max_iter: int, tol: floa
         history.append({"iteration": iteration, "objective": result.cost, "moved": moved,
                         "seconds": time.perf_counter() - start})
         labels, warm = result.labels, result.prices
-        if iteration > 1 and (moved == 0 or previous - result.cost <= tol * abs(previous)):
+        decrease = previous - result.cost
+        change = decrease / abs(previous) if iteration > 1 and previous else math.nan
+        stop = _stop(iteration, moved, decrease <= tol * abs(previous), max_iter)
+        if on_iteration is not None:
+            on_iteration(IterationEvent(**history[-1], change=change, stop=stop))
+        if stop in ("stable", "tol"):
             return Run(labels, centers, result.cost, iteration, True, result, history)
         previous = result.cost
         centers = parts.update(data, labels, centers)                   # update step
@@ -104,21 +156,26 @@ def alternate(data: Any, parts: Parts, centers: Any, *, max_iter: int, tol: floa
 def run_restarts(data: Any, parts: Parts, *, n_init: int, max_iter: int, tol: float,
                  rng: np.random.Generator,
                  progress: Callable[[int, Run], None] | None = None,
-                 n_jobs: int | None = None) -> tuple[int, list[Run]]:
+                 n_jobs: int | None = None,
+                 on_iteration: RestartObserver | None = None) -> tuple[int, list[Run]]:
     """``n_init`` independent runs with seeds drawn from ``rng``; returns (best index, runs).
 
     The best run has the lowest objective; among objectives equal up to float noise
     (relative 1e-12) the earliest run wins, so the choice is deterministic. Every run gets its
     own seed before any run starts, so ``n_jobs`` (worker threads, see
     `fsclust.engine.parallel.ordered_map`; ``-1`` = all cores) never changes the result; ``progress``
-    is called as runs finish.
+    is called as runs finish, ``on_iteration`` ``(restart_index, IterationEvent)`` after every
+    assignment step (from the worker threads when ``n_jobs`` is not 1).
     """
     seeds = [int(seed) for seed in rng.integers(0, 2**63 - 1, size=n_init)]
 
-    def one(seed: int) -> Run:
-        return run_once(data, parts, max_iter=max_iter, tol=tol, rng=np.random.default_rng(seed))
+    def one(task: tuple[int, int]) -> Run:
+        index, seed = task
+        observer = None if on_iteration is None else functools.partial(on_iteration, index)
+        return run_once(data, parts, max_iter=max_iter, tol=tol, rng=np.random.default_rng(seed),
+                        on_iteration=observer)
 
-    runs = ordered_map(one, seeds, n_jobs=n_jobs, on_done=progress)
+    runs = ordered_map(one, list(enumerate(seeds)), n_jobs=n_jobs, on_done=progress)
     return best_index([run.objective for run in runs]), runs
 
 

@@ -25,8 +25,9 @@ from fsclust.assign import (
 )
 from fsclust.assign.capacity.methods import CapacityMethod, resolve_method
 from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean
-from fsclust.engine.core import AssignFunction, Parts, Run, run_restarts
+from fsclust.engine.core import AssignFunction, IterationEvent, Parts, Run, run_restarts
 from fsclust.engine.result import SolveResult
+from fsclust.engine.verbose import verbose_observer, write_line
 from fsclust.localsearch import check_local_search, make_refine
 from fsclust.models.init import resolve_init
 from fsclust.models.kmedoids import medoid_cost, medoid_init, medoid_update
@@ -38,6 +39,7 @@ __all__ = ["MODELS", "Options", "assignment_step", "kmeans_parts", "medoid_parts
            "solve_medoid_problem", "solve_medoids"]
 
 Backend = AssignmentSolver | CapacityMethod
+Observer = Callable[[int, IterationEvent], None]
 
 
 def kmeans_parts(problem: Problem, solver: Backend, init: Any) -> Parts:
@@ -140,10 +142,14 @@ class Options:
     local_search_budget: int | None = None
     local_search_seconds: float | None = None
     time_limit: float | None = None
+    verbose: int = 0
+    on_iteration: Observer | None = None
 
     def check(self, problem: Problem, model: Model) -> None:
         """Raise `ValidationError` naming the first bad option."""
         as_int(self.n_init, "n_init", minimum=1)
+        if not isinstance(self.verbose, bool):
+            as_int(self.verbose, "verbose", minimum=0)
         as_int(self.max_iter, "max_iter", minimum=1)
         tol = self.tol
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
@@ -181,11 +187,33 @@ def run_model(problem: Problem, model: Model | str, options: Options) -> SolveRe
             seconds=options.local_search_seconds, max_iter=options.max_iter,
             tol=float(options.tol), sample_weight=problem.sample_weight))
     start = time.perf_counter()
+    measure = "inertia" if model.name == "means" else "cost"
     best, runs = run_restarts(problem.X, parts, n_init=options.n_init, max_iter=options.max_iter,
                               tol=float(options.tol), rng=as_rng(options.random_state),
-                              progress=options.progress, n_jobs=options.n_jobs)
-    return result_from_runs(runs, best, n_points=problem.n_points, solver=backend.name,
-                            max_iter=options.max_iter, seconds=time.perf_counter() - start)
+                              progress=options.progress, n_jobs=options.n_jobs,
+                              on_iteration=_observers(options, measure))
+    result = result_from_runs(runs, best, n_points=problem.n_points, solver=backend.name,
+                              max_iter=options.max_iter, seconds=time.perf_counter() - start)
+    if options.verbose:
+        plural = "s" if result.n_init != 1 else ""
+        write_line(f"Best of {result.n_init} restart{plural}: restart {best + 1}, {measure} "
+                   f"{result.objective:.8g} ({result.seconds:.3g} s)")
+    return result
+
+
+def _observers(options: Options, measure: str) -> Observer | None:
+    """The user's ``on_iteration`` and the ``verbose`` printer as one observer (None if neither)."""
+    printer = verbose_observer(options.verbose, n_init=options.n_init, measure=measure,
+                               tol=float(options.tol))
+    observers = [obs for obs in (printer, options.on_iteration) if obs is not None]
+    if len(observers) < 2:
+        return observers[0] if observers else None
+
+    def both(index: int, event: IterationEvent) -> None:
+        for observer in observers:
+            observer(index, event)
+
+    return both
 
 
 def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
@@ -194,7 +222,8 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
           progress: Callable[[int, Run], None] | None = None,
           n_jobs: int | None = None, local_search: str | None = None,
           local_search_budget: int | None = None,
-          local_search_seconds: float | None = None) -> SolveResult:
+          local_search_seconds: float | None = None, verbose: int = 0,
+          on_iteration: Observer | None = None) -> SolveResult:
     """Fixed-size k-means: Lloyd-style alternation with an exact size-constrained assignment step.
 
     Minimises the (weighted) sum of squared distances ``sum_i w_i |x_i - c_{a_i}|^2`` subject to
@@ -219,6 +248,7 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
         Stop when the objective falls by at most ``tol`` times its previous value.
     random_state : None, int or numpy.random.Generator
     progress : callable ``(restart_index, Run)``, optional
+        Called as each restart finishes.
     n_jobs : None or int
         Worker threads for the restarts (``-1`` = all cores); the result is the same for any
         value with the same ``random_state``.
@@ -229,6 +259,14 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
         Exchange sweeps / random-swap trials per restart (default 50).
     local_search_seconds : float, optional
         Wall-clock limit of the local search per restart (results then depend on timing).
+    verbose : int, default 0
+        With 1 or more, print scikit-learn-style progress to stdout: ``Initialization
+        complete``, one line per assignment step (``Iteration 3, inertia 123.4, moved 12,
+        0.01 s``), why each restart stopped, and the best restart.
+    on_iteration : callable ``(restart_index, IterationEvent)``, optional
+        Called after every assignment step of every restart (`fsclust.engine.core.IterationEvent`:
+        iteration, objective, moved, seconds, stop), from the worker threads when ``n_jobs`` is
+        not 1.
 
     Returns
     -------
@@ -249,7 +287,8 @@ def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_S
                       max_iter=max_iter, tol=tol, random_state=random_state, progress=progress,
                       n_jobs=n_jobs, local_search=local_search,
                       local_search_budget=local_search_budget,
-                      local_search_seconds=local_search_seconds)
+                      local_search_seconds=local_search_seconds, verbose=verbose,
+                      on_iteration=on_iteration)
     return run_model(problem, "means", options)
 
 
@@ -260,7 +299,8 @@ def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: A
                   max_iter: int = 300,
                   tol: float = 1e-6, random_state: Any = None,
                   progress: Callable[[int, Run], None] | None = None,
-                  n_jobs: int | None = None) -> SolveResult:
+                  n_jobs: int | None = None, verbose: int = 0,
+                  on_iteration: Observer | None = None) -> SolveResult:
     r"""Fixed-size k-medoids: minimise ``sum_i w_i D[i, m_{a_i}]`` under the cluster sizes.
 
     Parameters
@@ -275,8 +315,9 @@ def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: A
         As for `fsclust.solve` (``solver`` applies to sizes counted in points,
         ``capacity_method`` to ``size_unit="weight"``).
     init : {"k-medoids++", "random"} or array of k distinct point indices
-    n_init, max_iter, tol, random_state, progress, n_jobs
-        As for `fsclust.solve` (k-medoids has no local search).
+    n_init, max_iter, tol, random_state, progress, n_jobs, verbose, on_iteration
+        As for `fsclust.solve` (k-medoids has no local search; verbose lines name the objective
+        ``cost``).
 
     Returns
     -------
@@ -306,7 +347,8 @@ def solve_medoids(dissimilarity: Any, *, n_clusters: int | None = None, sizes: A
                              size_unit=size_unit, param="dissimilarity")
     return solve_medoid_problem(problem, solver=solver, capacity_method=capacity_method, init=init,
                                 n_init=n_init, max_iter=max_iter, tol=tol,
-                                random_state=random_state, progress=progress, n_jobs=n_jobs)
+                                random_state=random_state, progress=progress, n_jobs=n_jobs,
+                                verbose=verbose, on_iteration=on_iteration)
 
 
 def medoid_problem(dissimilarity: Any, *, param: str = "X", **sizes: Any) -> Problem:
@@ -323,11 +365,13 @@ def solve_medoid_problem(problem: Problem, *, solver: str | AssignmentSolver | N
                          n_init: int = 10, max_iter: int = 300,
                          tol: float = 1e-6, random_state: Any = None,
                          progress: Callable[[int, Run], None] | None = None,
-                         n_jobs: int | None = None, local_search: str | None = None) -> SolveResult:
+                         n_jobs: int | None = None, local_search: str | None = None,
+                         verbose: int = 0, on_iteration: Observer | None = None) -> SolveResult:
     """`solve_medoids` on a `Problem` from `medoid_problem` (``local_search`` must be None)."""
     options = Options(solver=solver, capacity_method=capacity_method, init=init, n_init=n_init,
                       max_iter=max_iter, tol=tol, random_state=random_state, progress=progress,
-                      n_jobs=n_jobs, local_search=local_search)
+                      n_jobs=n_jobs, local_search=local_search, verbose=verbose,
+                      on_iteration=on_iteration)
     return run_model(problem, "medoids", options)
 
 
