@@ -21,7 +21,15 @@ class FsclustError(Exception):
 
 
 class ValidationError(FsclustError, ValueError):
-    """A parameter or input value breaks a documented rule (user input)."""
+    """A parameter or input value breaks a documented rule (user input).
+
+    ``param`` names the parameter when one is to blame (set by `fsclust._validation.fail`), so
+    front ends such as the YAML spec can point at the right key.
+    """
+
+    def __init__(self, *args: object, param: str | None = None) -> None:
+        super().__init__(*args)
+        self.param = param
 
 
 class SpecError(ValidationError):

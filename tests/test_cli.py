@@ -28,6 +28,18 @@ def make_spec(tmp_path: Path, spec: str, files: dict[str, str | bytes]) -> Path:
     return path
 
 
+def written_set(folder: Path) -> list[str]:
+    """The names of the output files in ``folder``, checked against its manifest (which lists
+    exactly them; nothing else is in the folder)."""
+    from fsclust.app.outputs import MANIFEST, read_manifest
+
+    names = sorted(p.name for p in folder.iterdir() if p.name != MANIFEST)
+    manifest = read_manifest(folder)
+    assert manifest is not None and "pending" not in manifest
+    assert sorted(manifest["files"]) == names
+    return names
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -144,7 +156,7 @@ def test_solve_writes_outputs_and_json(tmp_path: Path, capsys: pytest.CaptureFix
     assert sorted(summary["counts"]) == [2, 2]
     assert summary["objective"] == pytest.approx(1.0)
     assert sorted(tuple(c["members"]) for c in summary["clusters"]) == [("p0", "p1"), ("p2", "p3")]
-    written = sorted(p.name for p in (tmp_path / "res").iterdir())
+    written = written_set(tmp_path / "res")
     assert written == ["centers.csv", "labels.csv", "plot.png", "summary.json"]
     labels = (tmp_path / "res" / "labels.csv").read_text().splitlines()
     assert labels[0] == "point,cluster" and len(labels) == 5
@@ -168,7 +180,7 @@ def test_every_model_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str], mo
     assert code == 0
     assert "total" in out and "status CONVERGED" in out
     centers = "medoids.csv" if load_spec(MODELS / model).medoids else "centers.csv"
-    assert {p.name for p in tmp_path.iterdir()} == {"labels.csv", centers, "summary.json", "p.png"}
+    assert set(written_set(tmp_path)) == {"labels.csv", centers, "summary.json", "p.png"}
 
 
 def test_karonkka_at_least_as_good_as_paper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

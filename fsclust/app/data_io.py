@@ -7,6 +7,7 @@ text files) and says which rule the content broke and what was found.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,12 @@ def read_table(path: Path, delimiter: str | None = None) -> tuple[list[str], lis
     except UnicodeDecodeError as exc:
         raise ValidationError(f"{path}: is not UTF-8 text ({exc.reason})") from exc
     reader = csv.reader(text.splitlines(), delimiter=_delimiter(path, delimiter))
-    lines = [(number, [c.strip() for c in row]) for number, row in enumerate(reader, start=1)
-             if any(c.strip() for c in row)]
+    try:
+        lines = [(number, [c.strip() for c in row]) for number, row in enumerate(reader, start=1)
+                 if any(c.strip() for c in row)]
+    except csv.Error as exc:                      # a huge field, a NUL byte, ...
+        raise ValidationError(f"{path}:{reader.line_num}: not a readable delimited text file "
+                              f"({exc})") from None
     if not lines:
         raise ValidationError(f"{path}: the file is empty")
     header = lines[0][1]
@@ -68,15 +73,27 @@ def read_table(path: Path, delimiter: str | None = None) -> tuple[list[str], lis
     return header, lines[1:]
 
 
+# A plain decimal number: Python's float() would also take "1_000", non-ASCII digits and
+# "infinity", which a data file should not mean.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
 def _number(cell: str, path: Path, line: int, column: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ValidationError(
-            f"{path}:{line}: column {column!r} must hold numbers, got {cell!r}") from None
-    if not np.isfinite(value):
+    if _NOT_FINITE.fullmatch(cell):
         raise ValidationError(f"{path}:{line}: column {column!r} must be finite, got {cell!r}")
+    if not _DECIMAL.fullmatch(cell):
+        raise ValidationError(
+            f"{path}:{line}: column {column!r} must hold numbers, got {_cell(cell)}")
+    value = float(cell)
+    if not np.isfinite(value):
+        raise ValidationError(f"{path}:{line}: column {column!r} must be finite, got {_cell(cell)} "
+                              "(too large for float64)")
     return value
+
+
+def _cell(cell: str) -> str:
+    return repr(cell) if len(cell) <= 40 else repr(cell[:37]) + "..."
 
 
 def _unique(names: list[str], path: Path, what: str) -> list[str]:
@@ -146,12 +163,16 @@ def read_points(path: Path, *, columns: list[str | int] | None = None,
 def _load_npy(path: Path) -> np.ndarray:
     try:
         arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, EOFError) as exc:
         raise ValidationError(f"{path}: not a readable .npy array ({exc})") from exc
+    if not isinstance(arr, np.ndarray):           # an .npz archive under a .npy name
+        arr.close()
+        raise ValidationError(f"{path}: not a .npy array (an .npz archive?)")
     if arr.ndim != 2 or arr.size == 0:
         raise ValidationError(f"{path}: must hold a non-empty 2-D array, got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.number):
-        raise ValidationError(f"{path}: must hold numbers, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.number) or arr.dtype.kind == "c":
+        kind = "real numbers (complex values are not supported)" if arr.dtype.kind == "c" else "numbers"
+        raise ValidationError(f"{path}: must hold {kind}, got dtype {arr.dtype}")
     arr = arr.astype(np.float64)
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:

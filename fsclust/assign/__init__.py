@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix
+from fsclust._validation import as_float_matrix, check_cost_range
 from fsclust.assign.base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
 from fsclust.assign.certificate import is_optimal, polish
 from fsclust.assign.costs import PointCosts
@@ -18,7 +18,7 @@ from fsclust.assign.dual import DualSolver
 from fsclust.assign.flow import FlowSolver
 from fsclust.assign.hungarian import HungarianSolver
 from fsclust.assign.lp import LPSolver
-from fsclust.errors import SolverError, SolverUnavailableError, ValidationError
+from fsclust.errors import FsclustError, SolverError, SolverUnavailableError, ValidationError
 from fsclust.problem.sizes import Sizes, resolve_sizes
 
 __all__ = [
@@ -109,8 +109,17 @@ def get_solver(solver: str | AssignmentSolver | None, sizes: Sizes | None = None
 
 def run_solver(solver: AssignmentSolver, cost: np.ndarray, sizes: Sizes, *,
                warm_start: np.ndarray | None = None) -> Assignment:
-    """Call a resolved backend on validated input and check the counts it returns."""
-    result = solver.solve(cost, sizes, warm_start=warm_start)
+    """Call a resolved backend on validated input and check the counts it returns.
+
+    A backend's own library error (a raw ``ValueError`` from SciPy, an arithmetic error) is
+    turned into a `SolverError` naming the backend: every error leaves as an `FsclustError`.
+    """
+    try:
+        result = solver.solve(cost, sizes, warm_start=warm_start)
+    except FsclustError:
+        raise
+    except (ValueError, ArithmeticError, IndexError) as exc:
+        raise SolverError(f"the solver {solver.name!r} failed: {type(exc).__name__}: {exc}") from exc
     if (result.counts < sizes.lo).any() or (result.counts > sizes.hi).any():
         raise SolverError(f"the solver {solver.name!r} returned counts {result.counts.tolist()} "
                           "outside the required sizes")
@@ -165,6 +174,7 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
     """
     if not isinstance(cost, PointCosts):
         cost = as_float_matrix(cost, "cost")
+        check_cost_range(cost)
     resolved = resolve_sizes(cost.shape[0], n_clusters=cost.shape[1], sizes=sizes,
                              size_min=size_min, size_max=size_max)
     backend = get_solver(solver, resolved, cost.shape[0])

@@ -14,17 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fsclust._validation import as_int, as_rng, fail
+import numpy as np
+
+from fsclust._validation import MAX_RESTARTS, as_int, as_rng, fail
 from fsclust.assign import DEFAULT_SOLVER, AssignmentSolver, get_solver, run_solver
 from fsclust.assign.capacity.methods import CapacityMethod, capacity_method
-from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean
+from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean, check_point_scale
 from fsclust.assign.linked import ConstrainedSolver
-from fsclust.engine.core import AssignFunction, Parts, Run, run_restarts
+from fsclust.engine.core import AssignFunction, Parts, Restarts, Run, run_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.localsearch import check_local_search, make_refine
 from fsclust.models.init import resolve_init
 from fsclust.models.kmedoids import (
     check_dissimilarities,
+    check_medoid_scale,
+    check_medoid_sizes,
+    home_medoids,
     medoid_cost,
     medoid_init,
     medoid_update,
@@ -33,7 +38,7 @@ from fsclust.models.update import mean_update
 from fsclust.problem.problem import Problem
 
 __all__ = ["MODELS", "Options", "assignment_step", "kmeans_parts", "medoid_parts",
-           "medoid_problem", "resolve_backend", "result_from_runs", "run_model", "solve",
+           "medoid_problem", "resolve_backend", "result_from_restarts", "run_model", "solve",
            "solve_medoid_problem", "solve_medoids"]
 
 Backend = AssignmentSolver | CapacityMethod
@@ -43,28 +48,53 @@ def kmeans_parts(problem: Problem, solver: Backend, init: Any) -> Parts:
     """Engine parts for (weighted) fixed-size k-means on a validated `Problem`.
 
     A backend with the ``on_demand`` capability gets `PointCosts` (no (n, k) matrix) when
-    ``d <= 4``; every other backend gets the matrix.
+    ``d <= 4``; every other backend gets the matrix. Points (and initial centers) whose
+    squared distances could overflow are refused (`check_point_scale`).
     """
     weight = problem.sample_weight
+    check_point_scale(problem.X, problem.n_points, weight)
+    start = resolve_init(init, problem.n_clusters, problem.X.shape[1], weight, problem.sizes)
+
+    def checked_init(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        centers = start(X, rng)
+        check_point_scale(centers, problem.n_points, weight, "init")
+        return centers
+
     model = SquaredEuclidean(weight, reuse_buffer=True)     # the engine drops every matrix
     on_demand = (not isinstance(solver, CapacityMethod) and solver.capabilities.on_demand
                  and problem.X.shape[1] <= ON_DEMAND_MAX_D)
     return Parts(
         cost=model.on_demand if on_demand else model.matrix,
         update=lambda X, labels, centers: mean_update(X, labels, centers, weight),
-        init=resolve_init(init, problem.n_clusters, problem.X.shape[1], weight, problem.sizes),
+        init=checked_init,
         assign=assignment_step(problem, solver),
     )
 
 
 def medoid_parts(problem: Problem, solver: Backend, init: Any) -> Parts:
-    """Engine parts for fixed-size k-medoids; ``problem.X`` is the validated (n, n) matrix."""
+    """Engine parts for fixed-size k-medoids; ``problem.X`` is the validated (n, n) matrix.
+
+    The assignment keeps every medoid in its own cluster (pinned costs), and a final guard
+    (`home_medoids`, as the ``refine`` hook) makes sure every reported medoid is a member of
+    its cluster even when a heuristic capacity method ignored the pin.
+    """
     weight = problem.sample_weight
+    check_medoid_scale(problem.X, weight)
+    check_medoid_sizes(problem.sizes, problem.n_points)
+
+    def home(D: np.ndarray, run: Run, rng: np.random.Generator) -> Run:
+        medoids = home_medoids(D, run.labels, run.centers, weight)
+        if medoids is run.centers or np.array_equal(medoids, run.centers):
+            return run
+        cost = medoid_cost(D, medoids, weight)[np.arange(D.shape[0]), run.labels]
+        return replace(run, centers=medoids, objective=float(cost.sum()))
+
     return Parts(
-        cost=lambda D, medoids: medoid_cost(D, medoids, weight),
+        cost=lambda D, medoids: medoid_cost(D, medoids, weight, pin=True),
         update=lambda D, labels, medoids: medoid_update(D, labels, medoids, weight),
         init=medoid_init(init, problem.n_points, problem.n_clusters, weight),
         assign=assignment_step(problem, solver),
+        refine=home,
     )
 
 
@@ -126,7 +156,7 @@ class Options:
 
     def check(self, problem: Problem, model: Model) -> None:
         """Raise `ValidationError` naming the first bad option."""
-        as_int(self.n_init, "n_init", minimum=1)
+        as_int(self.n_init, "n_init", minimum=1, maximum=MAX_RESTARTS)
         as_int(self.max_iter, "max_iter", minimum=1)
         tol = self.tol
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
@@ -153,6 +183,9 @@ def run_model(problem: Problem, model: Model | str, options: Options) -> SolveRe
     ValidationError, InfeasibleError, SolverError
     """
     model = MODELS[model] if isinstance(model, str) else model
+    if not isinstance(problem, Problem):
+        raise fail("problem", "a fsclust.Problem (build one with fsclust.Problem.create(X, "
+                   "n_clusters=..., sizes=...))", f"a {type(problem).__name__}")
     options.check(problem, model)
     backend = resolve_backend(problem, options.solver, options.time_limit)
     init = options.init if options.init is not None else (
@@ -164,11 +197,11 @@ def run_model(problem: Problem, model: Model | str, options: Options) -> SolveRe
             seconds=options.local_search_seconds, max_iter=options.max_iter,
             tol=float(options.tol), sample_weight=problem.sample_weight))
     start = time.perf_counter()
-    best, runs = run_restarts(problem.X, parts, n_init=options.n_init, max_iter=options.max_iter,
-                              tol=float(options.tol), rng=as_rng(options.random_state),
-                              progress=options.progress, n_jobs=options.n_jobs)
-    return result_from_runs(runs, best, n_points=problem.n_points, solver=backend.name,
-                            max_iter=options.max_iter, seconds=time.perf_counter() - start)
+    restarts = run_restarts(problem.X, parts, n_init=options.n_init, max_iter=options.max_iter,
+                            tol=float(options.tol), rng=as_rng(options.random_state),
+                            progress=options.progress, n_jobs=options.n_jobs)
+    return result_from_restarts(restarts, n_points=problem.n_points, solver=backend.name,
+                                max_iter=options.max_iter, seconds=time.perf_counter() - start)
 
 
 def solve(problem: Problem, *, solver: str | AssignmentSolver | None = DEFAULT_SOLVER,
@@ -302,10 +335,10 @@ def solve_medoid_problem(problem: Problem, *, solver: str | AssignmentSolver | N
     return run_model(problem, "medoids", options)
 
 
-def result_from_runs(runs: list[Run], best: int, *, n_points: int, solver: str, max_iter: int,
-                     seconds: float) -> SolveResult:
-    """The `SolveResult` of the best of ``runs`` (shared by every engine front end)."""
-    run = runs[best]
+def result_from_restarts(restarts: Restarts[Run], *, n_points: int, solver: str, max_iter: int,
+                         seconds: float) -> SolveResult:
+    """The `SolveResult` of the best restart (shared by every engine front end)."""
+    run = restarts.run
     status = "CONVERGED" if run.converged else "MAX_ITER"
     message = ("labels are stable" if run.converged
                else f"stopped at max_iter={max_iter}; labels are optimal for the final centers")
@@ -316,5 +349,5 @@ def result_from_runs(runs: list[Run], best: int, *, n_points: int, solver: str, 
         labels=run.labels, centers=run.centers, objective=run.objective,
         mse=run.objective / n_points, n_iter=run.n_iter, converged=run.converged,
         status=status, message=message, solver=solver, counts=run.assignment.counts,
-        history=run.history, run_objectives=[r.objective for r in runs], best_run=best,
+        history=run.history, run_objectives=restarts.objectives, best_run=restarts.best,
         seconds=seconds)

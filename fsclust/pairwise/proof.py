@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from fsclust._validation import as_int, fail
+from fsclust.assign._sat import solve_interruptibly
 from fsclust.errors import SolverError, SolverUnavailableError
 from fsclust.pairwise.objective import (
     check_distances,
@@ -238,7 +239,7 @@ def _run_cp_sat(D: np.ndarray, counts: np.ndarray, alpha: np.ndarray, scale: flo
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = int(n_workers or os.cpu_count() or 1)
     solver.parameters.random_seed = int(seed or 0)
-    status = solver.Solve(model)
+    status = solve_interruptibly(solver, model)
     name = solver.StatusName(status)
     if name not in ("OPTIMAL", "FEASIBLE"):
         raise SolverError(f"CP-SAT returned status {name} within time_limit={time_limit} s")

@@ -77,10 +77,27 @@ def balanced_sizes(n: int, k: int) -> np.ndarray:
     return counts
 
 
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return True
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return isinstance(value, np.ndarray) and value.dtype == bool
+
+
 def as_vector(value: Any, param: str, k: int | None) -> np.ndarray:
-    """A scalar (broadcast to ``k``) or a 1-D numeric array of length ``k``, as float64."""
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    """A scalar (broadcast to ``k``) or a 1-D numeric array of length ``k``, as float64.
+
+    Booleans (``True`` is not a size) and complex numbers are refused."""
+    if _has_bool(value):
+        raise fail(param, "a number or a 1-D array of numbers (not booleans)", value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:          # ragged nesting
+        raise fail(param, "a number or a 1-D array of numbers", value) from exc
+    if arr.dtype.kind == "c":
+        raise fail(param, "real numbers (complex values are not supported)", value)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise fail(param, "a number or a 1-D array of numbers", value)
     if arr.ndim == 0:
         return np.full(k if k is not None else 1, arr.item(), dtype=np.float64)
@@ -91,10 +108,13 @@ def as_vector(value: Any, param: str, k: int | None) -> np.ndarray:
     return arr.astype(np.float64)
 
 
-def _check_counts(arr: np.ndarray, param: str) -> np.ndarray:
+_SIZES_RULE = "sizes are integer counts summing to n, or fractions in [0, 1] summing to 1"
+
+
+def _check_counts(arr: np.ndarray, param: str, hint: str = "") -> np.ndarray:
     for j, v in enumerate(arr):
         if v != np.floor(v) or not np.isfinite(v):
-            raise ValidationError(f"{param}[{j}] must be an integer, got {v:g}")
+            raise ValidationError(f"{param}[{j}] must be an integer, got {v:g}{hint}")
         if v < 0:
             raise ValidationError(f"{param}[{j}] must be >= 0, got {int(v)}")
     return arr.astype(np.int64)
@@ -103,9 +123,13 @@ def _check_counts(arr: np.ndarray, param: str) -> np.ndarray:
 def _exact_counts(sizes: Any, n: int, k: int | None, prefix: str) -> np.ndarray:
     arr = as_vector(sizes, "sizes", k)
     is_float = np.asarray(sizes).dtype.kind == "f"
-    if is_float and (arr >= 0).all() and (arr <= 1).all() and abs(arr.sum() - 1.0) <= 1e-6:
-        return largest_remainder(arr / arr.sum(), n)
-    counts = _check_counts(arr, "sizes")
+    if is_float and (arr >= 0).all() and (arr <= 1).all():
+        if abs(arr.sum() - 1.0) <= 1e-6:
+            return largest_remainder(arr / arr.sum(), n)
+        if (arr != np.floor(arr)).any():        # fractions, as the CLI calls them
+            raise ValidationError(f"{prefix}sizes must be fractions summing to 1 (or integer counts "
+                                  f"summing to n), got a sum of {arr.sum():.6g}", param="sizes")
+    counts = _check_counts(arr, f"{prefix}sizes", f" ({_SIZES_RULE})")
     if int(counts.sum()) != n:
         raise InfeasibleError(f"{prefix}sizes sum to {int(counts.sum())} but the data has {n} rows")
     return counts
@@ -113,8 +137,8 @@ def _exact_counts(sizes: Any, n: int, k: int | None, prefix: str) -> np.ndarray:
 
 def _bounds(size_min: Any, size_max: Any, n: int, k: int, prefix: str
             ) -> tuple[np.ndarray, np.ndarray]:
-    lo = _check_counts(as_vector(0 if size_min is None else size_min, "size_min", k), "size_min")
-    hi = _check_counts(as_vector(n if size_max is None else size_max, "size_max", k), "size_max")
+    lo = _check_counts(as_vector(0 if size_min is None else size_min, "size_min", k), f"{prefix}size_min")
+    hi = _check_counts(as_vector(n if size_max is None else size_max, "size_max", k), f"{prefix}size_max")
     hi = np.minimum(hi, n)
     for j in range(k):
         if lo[j] > hi[j]:
