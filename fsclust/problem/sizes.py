@@ -158,11 +158,18 @@ def check_not_both(sizes: Any, size_min: Any, size_max: Any) -> None:
         raise ValidationError("give either 'sizes' or 'size_min'/'size_max', not both")
 
 
+def _ndim(value: Any) -> int:
+    try:
+        return int(np.ndim(value))
+    except (TypeError, ValueError):               # ragged nesting: as_vector says why
+        return -1
+
+
 def infer_k(n_clusters: Any, *arrays: Any) -> int | None:
     """``n_clusters`` (validated) or the length of the first 1-D array; None when neither."""
     k = None if n_clusters is None else as_int(n_clusters, "n_clusters", minimum=1)
     for arr in arrays:
-        if arr is not None and np.ndim(arr) == 1:
+        if arr is not None and _ndim(arr) == 1:
             if k is None:
                 k = len(arr)
     return k

@@ -74,3 +74,27 @@ def test_size_errors(kwargs: dict, error: type, message: str) -> None:
 def test_more_clusters_than_points_allowed_with_explicit_bounds() -> None:
     sizes = resolve_sizes(2, n_clusters=3, size_min=0, size_max=1)
     assert sizes.n_clusters == 3 and sizes.hi.tolist() == [1, 1, 1]
+
+
+# --- issue 11, item 7: one story for sizes in the library and the YAML spec --------------------
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"sizes": [True, 4, 4]}, r"The 'sizes' parameter must be a number or a 1-D array of numbers "
+                              r"\(not booleans\). Got \[True, 4, 4\] instead."),
+    ({"size_min": [True, 1, 1], "size_max": 4}, r"The 'size_min' parameter must be .*\(not booleans\)"),
+    ({"n_clusters": 2, "size_max": np.array([True, True])}, r"The 'size_max' parameter .*not booleans"),
+    ({"sizes": [0.5, 0.3, 0.3]}, r"sizes must be fractions summing to 1 \(or integer counts summing "
+                                 r"to n\), got a sum of 1.1"),
+    ({"sizes": [4.5, 4, 0.5]}, r"sizes\[0\] must be an integer, got 4.5 \(sizes are integer counts "
+                               r"summing to n, or fractions in \[0, 1\] summing to 1\)"),
+    ({"n_clusters": 2, "size_min": [[1], [1, 2]]},
+     r"The 'size_min' parameter must be a number or a 1-D array of numbers"),
+])
+def test_size_messages(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        resolve_sizes(9, **kwargs)
+
+
+def test_the_blamed_parameter_is_recorded() -> None:
+    with pytest.raises(ValidationError) as info:
+        resolve_sizes(9, size_min=[1, 1, 1], size_max=[4, 4])
+    assert info.value.param == "size_max"
