@@ -99,6 +99,8 @@ def plan(folder: Path | None, names: dict[str, str | None], *, plot_file: Path |
     ValidationError
         A bad name, two outputs with one file, an output that is an input (see `check_targets`).
     """
+    if folder is not None and (folder.is_symlink() or folder.exists()) and not folder.is_dir():
+        raise ValidationError(f"output.dir: {folder} exists and is not a folder")
     targets = {} if folder is None else {key: folder / name for key, name in names.items() if name}
     if plot_file is not None:
         targets.pop("output.plot", None)

@@ -427,8 +427,8 @@ def _sizes(clusters: dict[str, Any], n: int, weight: np.ndarray | None
         return resolve_sizes(n, sizes=_count_sizes(clusters["sizes"]), **bounds,
                              prefix="clusters."), None
     except FsclustError as exc:         # the key the library blames, else the first one given
-        blamed = (getattr(exc, "param", None) or "").removeprefix("clusters.")
-        raise _At(f"clusters.{blamed if blamed in _SIZE_KEYS else where}", exc) from None
+        blamed = (getattr(exc, "param", None) or "").removeprefix("clusters.").replace("n_clusters", "k")
+        raise _At(f"clusters.{blamed if blamed in (*_SIZE_KEYS, 'k') else where}", exc) from None
 
 
 _SIZE_KEYS = ("sizes", "size_min", "size_max")

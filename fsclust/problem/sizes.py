@@ -112,11 +112,13 @@ _SIZES_RULE = "sizes are integer counts summing to n, or fractions in [0, 1] sum
 
 
 def _check_counts(arr: np.ndarray, param: str, hint: str = "") -> np.ndarray:
-    for j, v in enumerate(arr):
-        if v != np.floor(v) or not np.isfinite(v):
-            raise ValidationError(f"{param}[{j}] must be an integer, got {v:g}{hint}")
-        if v < 0:
-            raise ValidationError(f"{param}[{j}] must be >= 0, got {int(v)}")
+    fractional = (arr != np.floor(arr)) | ~np.isfinite(arr)
+    bad = np.flatnonzero(fractional | (arr < 0))
+    if bad.size:
+        j = int(bad[0])
+        if fractional[j]:
+            raise ValidationError(f"{param}[{j}] must be an integer, got {arr[j]:g}{hint}")
+        raise ValidationError(f"{param}[{j}] must be >= 0, got {int(arr[j])}")
     return arr.astype(np.int64)
 
 
@@ -140,9 +142,10 @@ def _bounds(size_min: Any, size_max: Any, n: int, k: int, prefix: str
     lo = _check_counts(as_vector(0 if size_min is None else size_min, "size_min", k), f"{prefix}size_min")
     hi = _check_counts(as_vector(n if size_max is None else size_max, "size_max", k), f"{prefix}size_max")
     hi = np.minimum(hi, n)
-    for j in range(k):
-        if lo[j] > hi[j]:
-            raise InfeasibleError(f"{prefix}size_min[{j}]={lo[j]} > {prefix}size_max[{j}]={hi[j]}")
+    crossed = np.flatnonzero(lo > hi)
+    if crossed.size:
+        j = int(crossed[0])
+        raise InfeasibleError(f"{prefix}size_min[{j}]={lo[j]} > {prefix}size_max[{j}]={hi[j]}")
     if int(hi.sum()) < n:
         raise InfeasibleError(
             f"{prefix}size_max sums to {int(hi.sum())} < {n} points: no assignment can place every point")
@@ -165,13 +168,23 @@ def _ndim(value: Any) -> int:
         return -1
 
 
-def infer_k(n_clusters: Any, *arrays: Any) -> int | None:
-    """``n_clusters`` (validated) or the length of the first 1-D array; None when neither."""
+MAX_EMPTY_CLUSTERS = 1000
+"""More clusters than points (necessarily some empty) are accepted up to this many clusters."""
+
+
+def infer_k(n_clusters: Any, *arrays: Any, n: int | None = None) -> int | None:
+    """``n_clusters`` (validated) or the length of the first 1-D array; None when neither.
+
+    With ``n`` (the number of points), k is at most ``max(n, MAX_EMPTY_CLUSTERS)``: beyond the
+    points the clusters can only stay empty, and a huge k would only allocate."""
     k = None if n_clusters is None else as_int(n_clusters, "n_clusters", minimum=1)
     for arr in arrays:
         if arr is not None and _ndim(arr) == 1:
             if k is None:
                 k = len(arr)
+    if k is not None and n is not None and k > max(n, MAX_EMPTY_CLUSTERS):
+        raise fail("n_clusters", f"at most max(n, {MAX_EMPTY_CLUSTERS}) = {max(n, MAX_EMPTY_CLUSTERS)} "
+                   f"(more clusters than the {n} points can only stay empty)", k)
     return k
 
 
@@ -208,7 +221,7 @@ def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
         Sizes that no assignment can meet (sum != n, k > n, bounds that exclude every count).
     """
     check_not_both(sizes, size_min, size_max)
-    k = infer_k(n_clusters, sizes, size_min, size_max)
+    k = infer_k(n_clusters, sizes, size_min, size_max, n=n)
     if k is None:
         raise ValidationError(
             "The 'n_clusters' parameter must be given when neither 'sizes' nor per-cluster "

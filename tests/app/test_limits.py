@@ -101,6 +101,16 @@ def test_restart_counts_are_bounded(tmp_path: Path, capsys, spec: str, args: tup
     assert time.perf_counter() - start < 5.0
 
 
+@pytest.mark.parametrize("clusters", ["{k: 100000000, size_max: 5}",
+                                      "{size_max: [5, 5], k: 10000000000000000000}"])
+def test_cluster_counts_are_bounded(tmp_path: Path, capsys, clusters: str) -> None:
+    start = time.perf_counter()
+    _, err = cli(tmp_path, capsys, P + f"clusters: {clusters}\n")
+    assert "clusters.k: The 'n_clusters' parameter must be at most max(n, 1000) = 1000 (more " \
+           "clusters than the 4 points can only stay empty)" in err
+    assert time.perf_counter() - start < 5.0
+
+
 # --- item 1: numeric range in specs ----------------------------------------------------------------
 HUGE = "id,x,y\np0,0,0\np1,0,1e154\np2,5,5\np3,5,6\n"
 

@@ -68,6 +68,7 @@ def run(folder: Path, capsys: pytest.CaptureFixture[str], spec: str, *args: str)
     ("{dir: res, labels: a.csv, centers: a.csv}", r"output.centers and output.labels both name the "
                                                   r"output file .*a.csv"),
     ("{dir: ., labels: sub}", r"output.labels: .*sub exists and is not a regular file"),
+    ("{dir: p.csv}", r"output.dir: .*p.csv exists and is not a folder"),
 ])
 def test_unsafe_outputs_are_refused_before_solving(folder: Path, capsys, output: str,
                                                    message: str) -> None:
@@ -168,8 +169,13 @@ def crash_commit(step: int, folder: Path, files: dict[str, bytes]) -> bool:
             _crash_child(step, folder, files)
         finally:
             os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    return os.WIFSIGNALED(status)
+    deadline = time.monotonic() + 20.0
+    while (waited := os.waitpid(pid, os.WNOHANG))[0] == 0:   # never hang the suite
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"the commit in the child did not finish (step {step})")
+        time.sleep(0.002)
+    return os.WIFSIGNALED(waited[1]) and os.WTERMSIG(waited[1]) == signal.SIGKILL
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -215,7 +221,7 @@ def test_sigkill_at_random_moments_of_real_runs(tmp_path: Path) -> None:
     assert sorted(complete_set(tmp_path / "res")) == ["a.json", "centers.csv", "labels.csv"]
     rng = random.Random(11)
     inputs = snapshot(tmp_path)
-    for attempt in range(8):
+    for attempt in range(9):
         spec = "b.yaml" if attempt % 2 == 0 else "a.yaml"
         proc = subprocess.Popen([*command, str(tmp_path / spec)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
