@@ -81,8 +81,10 @@ def check_medoid_scale(dissimilarity: np.ndarray, sample_weight: np.ndarray | No
     weight_max = 1.0 if sample_weight is None else float(sample_weight.max())
     limit = MAX_TOTAL / (2.0 * max(n, 1) * weight_max)
     top = float(dissimilarity.max(initial=0.0))
-    if top > limit:
-        i, j = np.unravel_index(int(dissimilarity.argmax()), dissimilarity.shape)
+    if not top <= limit:                        # NaN too (overflowed distances of huge points)
+        worst = np.where(np.isnan(dissimilarity), np.inf, dissimilarity)
+        i, j = np.unravel_index(int(worst.argmax()), dissimilarity.shape)
+        top = float(dissimilarity[i, j])
         raise fail(param, f"dissimilarities <= {limit:.3g} (for n={n} and max weight {weight_max:g}: "
                    f"2 * n * max weight * dissimilarity must stay <= {MAX_TOTAL:g})",
                    f"{top:.3g} at [{i}, {j}]")

@@ -135,6 +135,8 @@ def test_huge_points_name_the_limit_on_every_backend(tmp_path: Path, capsys, bac
     ("data: {matrix: m.tsv}\nclusters: {k: 2}\nsolver: {method: medoids}\nconstraints: {mode: override, "
      "cannot_link: [[a, b]], cannot_link_distance: 1.0e+300}\n", {},
      r"constraints.cannot_link_distance: The 'distances' parameter must be dissimilarities <= 1.25e\+299"),
+    (P + "clusters: {k: 2}\nsolver: {method: medoids}\n", {"p.csv": HUGE.replace("0,1e154", "1e154,1e154")},
+     r"data.points: The 'distances' parameter must be dissimilarities <= 1.25e\+299 .*Got '(nan|inf)"),
     ("data: {points: p.csv, name_column: id}\nclusters: {k: 2}\nconstraints: {mode: override, "
      "cannot_link: [[p2, p3]]}\n", {"p.csv": HUGE}, r"data.points: The 'distances' parameter must be "
                                                      r"distances <= 1.25e\+149 .*Got '2e\+154 at \[2, 3\]"),
