@@ -11,6 +11,7 @@ are relative to the spec file.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -521,7 +522,7 @@ def _features(values: np.ndarray, distances: np.ndarray | None, links: Links,
     return embedding.X, embedding
 
 
-def _check_scale(check: Any, where: str) -> None:
+def _check_scale(check: Callable[[], None], where: str) -> None:
     """Run a magnitude check; its error is reported at the spec path ``where``."""
     try:
         check()
