@@ -1,5 +1,11 @@
 """``python -m fsclust``: the command line (see `fsclust.cli`)."""
 
-from fsclust.cli import main
+import sys
 
-raise SystemExit(main())
+try:
+    from fsclust.cli import run
+except KeyboardInterrupt:            # Ctrl-C while starting: one line, no traceback
+    sys.stderr.write("fsclust: error: interrupted\n")
+    raise SystemExit(130) from None
+
+run()

@@ -11,6 +11,7 @@ The value is shown by its ``repr`` (shortened), or by a ``detail`` text that des
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -20,14 +21,30 @@ from fsclust.errors import ValidationError
 
 __all__ = ["as_float_matrix", "as_int", "as_rng", "as_square_matrix", "as_weights", "fail", "shown"]
 
+MAX_TOTAL = 1e300
+"""Largest cost total a problem may reach: float64 overflows at about 1.8e308, and the margin
+covers sums, integer scaling and penalties. Inputs whose costs could exceed it are refused."""
+
+MAX_RESTARTS = 1_000_000
+"""Most restarts (``n_init``) one solve accepts."""
+
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 3, 8, 8, 6, 6
+_REPR.maxstring, _REPR.maxlong, _REPR.maxother = 60, 60, 60
+
 
 def shown(value: Any, detail: str | None = None) -> str:
-    """How an error shows the value received: ``detail`` when given, else a short ``repr``."""
+    """How an error shows the value received: ``detail`` when given, else a short ``repr`` that
+    never walks more than a few levels and items (shared or recursive structures, such as YAML
+    aliases, are not expanded)."""
     if detail is not None:
         return detail
     if isinstance(value, np.generic):
         value = value.item()
-    text = repr(value)
+    containers = (list, tuple, dict, set, frozenset)
+    text = _REPR.repr(value) if isinstance(value, containers) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -46,8 +63,9 @@ def fail(param: str, rule: str, value: Any = None, *, detail: str | None = None)
         A description of the value shown instead of its ``repr`` (``"shape (3, 2)"``).
     """
     got = shown(value, detail)
-    error = ValidationError(f"The {param!r} parameter must be {rule}. Got {got} instead.")
-    error.param, error.rule, error.got = param, rule, got
+    error = ValidationError(f"The {param!r} parameter must be {rule}. Got {got} instead.",
+                            param=param)
+    error.rule, error.got = rule, got
     return error
 
 
@@ -86,10 +104,7 @@ def as_float_matrix(value: Any, param: str, *, min_rows: int = 1, min_cols: int 
     param : str
         Name used in the error message.
     """
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise fail(param, "a 2-D array of numbers", value) from exc
+    arr = as_real(value, param, "a 2-D array of numbers")
     if arr.ndim != 2:
         raise fail(param, "a 2-D array", arr, detail=f"an array with {arr.ndim} dimension(s)")
     if arr.shape[0] < min_rows or arr.shape[1] < min_cols:
@@ -175,10 +190,7 @@ def as_weights(value: Any, n: int, param: str = "sample_weight") -> np.ndarray:
     """
     if value is None:
         return np.ones(n)
-    try:
-        w = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise fail(param, "an array of numbers", value) from exc
+    w = as_real(value, param, "an array of numbers")
     if w.ndim == 0:
         w = np.full(n, float(w))
     if w.shape != (n,):
@@ -187,15 +199,43 @@ def as_weights(value: Any, n: int, param: str = "sample_weight") -> np.ndarray:
         raise fail(param, "finite and >= 0", w[~(np.isfinite(w) & (w >= 0))][0])
     if not (w > 0).any():
         raise fail(param, "an array with at least one non-zero weight", w, detail="all zero weights")
+    if w.size and w.max() > MAX_TOTAL / n:
+        raise fail(param, f"weights whose total stays below {MAX_TOTAL:g} (each <= {MAX_TOTAL / n:.3g} "
+                   f"for n={n})", w, detail=f"max {w.max():.3g} at [{int(w.argmax())}]")
     return w
 
 
-def as_int(value: Any, param: str, *, minimum: int | None = None) -> int:
-    """Return ``value`` as a Python int, checking type and lower bound."""
+def is_complex(value: Any) -> bool:
+    """True for a complex number or an array(-like) of complex dtype."""
+    if isinstance(value, complex | np.complexfloating):
+        return True
+    try:
+        return bool(np.iscomplexobj(value))
+    except (TypeError, ValueError):         # ragged or odd input: the float conversion says why
+        return False
+
+
+def as_real(value: Any, param: str, rule: str) -> np.ndarray:
+    """``value`` as a float64 array; complex input is refused (casting would drop the imaginary
+    part), as is anything NumPy cannot convert (then the message says ``rule``)."""
+    if is_complex(value):
+        raise fail(param, "real numbers (complex values are not supported)", value)
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise fail(param, rule, value) from exc
+
+
+def as_int(value: Any, param: str, *, minimum: int | None = None,
+           maximum: int | None = None) -> int:
+    """Return ``value`` as a Python int, checking type and bounds."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise fail(param, "an int", value)
     if minimum is not None and value < minimum:
         raise fail(param, f"an int >= {minimum}", value)
+    if maximum is not None and value > maximum:
+        rule = f"an int <= {maximum:_}" if minimum is None else f"an int in [{minimum}, {maximum:_}]"
+        raise fail(param, rule, value)
     return int(value)
 
 
@@ -208,3 +248,15 @@ def as_rng(value: Any, param: str = "random_state") -> np.random.Generator:
     if isinstance(value, np.random.RandomState):
         return np.random.default_rng(value.randint(0, 2**31 - 1))
     raise fail(param, "None, an int or a numpy.random.Generator", value)
+
+
+def check_cost_range(cost: np.ndarray, param: str = "cost") -> None:
+    """Raise `ValidationError` unless every entry of the finite ``cost`` (n, k) has
+    ``|c| <= MAX_TOTAL / n``, so that every total (and every difference of two) stays finite."""
+    n = cost.shape[0]
+    top = float(np.abs(cost).max(initial=0.0))
+    if top > MAX_TOTAL / max(n, 1):
+        i, j = np.unravel_index(int(np.abs(cost).argmax()), cost.shape)
+        raise fail(param, f"costs with |c| <= {MAX_TOTAL / max(n, 1):.3g} ({MAX_TOTAL:g} / n for "
+                   f"n={n}: larger totals overflow float64)", float(cost[i, j]),
+                   detail=f"{cost[i, j]:.3g} at [{i}, {j}]")

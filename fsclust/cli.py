@@ -9,18 +9,21 @@ succeeded, so a failure never leaves a file behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 from fsclust import __version__
 from fsclust.errors import FsclustError, FsclustWarning
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 class _UsageError(Exception):
@@ -60,21 +63,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def _solve(args: argparse.Namespace) -> int:
     from fsclust.app.progress import solve_progress
-    from fsclust.app.report import format_table, summary_json, write_atomic
+    from fsclust.app.report import format_table, summary_json
     from fsclust.app.spec import load_spec
     from fsclust.app.workflow import (
         output_files,
+        output_targets,
         solve_spec,
         spec_context,
         spec_stats,
         with_overrides,
         without_plot,
+        write_outputs,
     )
 
     spec = with_overrides(load_spec(args.spec), backend=args.solver,
                           capacity_method=args.capacity_method, restarts=args.restarts, seed=args.seed)
     if args.no_plot:
         spec = without_plot(spec)
+    output_targets(spec, out_dir=args.out, plot_file=args.plot)        # refuse bad targets early
     measure = "cost" if spec.medoids else "SSE"
     with solve_progress(spec.solver.restarts, quiet=args.quiet, measure=measure) as progress:
         result = solve_spec(spec, progress=progress.restart, on_iteration=progress.iteration)
@@ -86,7 +92,7 @@ def _solve(args: argparse.Namespace) -> int:
         title = (f"{spec.path}: {spec.problem.n_points} points, {spec.problem.n_clusters} clusters"
                  + (f"\n{spec.embedding.describe()}" if spec.embedding is not None else ""))
         text = format_table(stats, result, title=title)
-    write_atomic(files)
+    write_outputs(spec, files, out_dir=args.out)
     sys.stdout.write(text)
     if files and not args.quiet:
         print("wrote " + ", ".join(str(p) for p in files), file=sys.stderr)
@@ -144,7 +150,61 @@ _COMMANDS = {"solve": _solve, "validate": _validate, "solvers": _solvers}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 success, 1 error, 2 usage error)."""
+    """Run the command line; returns the exit code (0 success, 1 error, 2 usage error, 130
+    interrupted by Ctrl-C, at any moment, without a traceback and without writing outputs)."""
+    with _noting_interrupts() as hits:
+        try:
+            return _run(argv)
+        except KeyboardInterrupt:
+            return _interrupted()
+        except ImportError:      # NumPy & co. turn a Ctrl-C during their import into this
+            if hits:
+                return _interrupted()
+            raise
+
+
+def run() -> NoReturn:
+    """The process entry point (``fsclust`` and ``python -m fsclust``): exit with `main`'s code.
+
+    After Ctrl-C the process ends at once, once its message is flushed: an interpreter shutdown
+    could wait for worker threads, or (when the signal hit code run by an extension's embedded
+    ``PyRun_String``) re-raise SIGINT and replace exit code 130.
+    """
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
+def _interrupted() -> int:
+    print("fsclust: error: interrupted", file=sys.stderr)
+    return 130
+
+
+@contextlib.contextmanager
+def _noting_interrupts() -> Iterator[list[int]]:
+    """Ctrl-C raises KeyboardInterrupt as usual, and is also noted in the yielded list (an
+    ignored SIGINT, e.g. in a background job, stays ignored)."""
+    hits: list[int] = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield hits
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        hits.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield hits
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         args = _parser().parse_args(argv)
         with _warning_lines():
@@ -157,18 +217,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"fsclust: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"fsclust: error: {where}{_one_line(exc.strerror or str(exc))}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("fsclust: error: interrupted", file=sys.stderr)
-        return 130
+    except (MemoryError, RecursionError) as exc:
+        print(f"fsclust: error: {type(exc).__name__}: the input is too large or too deeply "
+              f"nested to process ({_one_line(str(exc))[:200]})", file=sys.stderr)
+        return 1
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@contextmanager
+@contextlib.contextmanager
 def _warning_lines() -> Iterator[None]:
     """Show every `FsclustWarning` as one line ``fsclust: warning: ...`` on stderr."""
     with warnings.catch_warnings():
@@ -186,4 +247,4 @@ def _warning_lines() -> Iterator[None]:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

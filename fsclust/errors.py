@@ -31,12 +31,16 @@ class ValidationError(FsclustError, ValueError):
 
     Errors built by ``fsclust._validation.fail`` read ``The 'param' parameter must be RULE. Got
     VALUE instead.`` and keep the parts as ``param``, ``rule`` and ``got`` (the value as shown),
-    so that the YAML spec can render them under its own path; other errors leave them None.
+    so that front ends such as the YAML spec can render them under their own path and point at
+    the right key; other errors leave them None.
     """
 
-    param: str | None = None
     rule: str | None = None
     got: str | None = None
+
+    def __init__(self, *args: object, param: str | None = None) -> None:
+        super().__init__(*args)
+        self.param = param
 
 
 class SpecError(ValidationError):

@@ -28,6 +28,18 @@ def make_spec(tmp_path: Path, spec: str, files: dict[str, str | bytes]) -> Path:
     return path
 
 
+def written_set(folder: Path) -> list[str]:
+    """The names of the output files in ``folder``, checked against its manifest (which lists
+    exactly them; nothing else is in the folder)."""
+    from fsclust.app.outputs import MANIFEST, read_manifest
+
+    names = sorted(p.name for p in folder.iterdir() if p.name != MANIFEST)
+    manifest = read_manifest(folder)
+    assert manifest is not None and "pending" not in manifest
+    assert sorted(manifest["files"]) == names
+    return names
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -147,7 +159,7 @@ def test_solve_writes_outputs_and_json(tmp_path: Path, capsys: pytest.CaptureFix
     assert sorted(summary["counts"]) == [2, 2]
     assert summary["objective"] == pytest.approx(1.0)
     assert sorted(tuple(c["members"]) for c in summary["clusters"]) == [("p0", "p1"), ("p2", "p3")]
-    written = sorted(p.name for p in (tmp_path / "res").iterdir())
+    written = written_set(tmp_path / "res")
     assert written == ["centers.csv", "labels.csv", "plot.png", "summary.json"]
     labels = (tmp_path / "res" / "labels.csv").read_text().splitlines()
     assert labels[0] == "point,cluster" and len(labels) == 5
@@ -171,7 +183,7 @@ def test_every_model_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str], mo
     assert code == 0
     assert "total" in out and "status CONVERGED" in out
     centers = "medoids.csv" if load_spec(MODELS / model).medoids else "centers.csv"
-    assert {p.name for p in tmp_path.iterdir()} == {"labels.csv", centers, "summary.json", "p.png"}
+    assert set(written_set(tmp_path)) == {"labels.csv", centers, "summary.json", "p.png"}
 
 
 def test_karonkka_at_least_as_good_as_paper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -217,7 +229,7 @@ def test_plot_without_matplotlib_is_skipped_with_one_warning(tmp_path: Path,
     assert code == 0 and "status CONVERGED" in stdout
     assert err == (f"fsclust: warning: skipped the plot {out / 'p.png'}: matplotlib is not installed "
                    "(pip install 'fsclust[plot]')\n")
-    assert sorted(p.name for p in out.iterdir()) == ["centers.csv", "labels.csv", "summary.json"]
+    assert written_set(out) == ["centers.csv", "labels.csv", "summary.json"]
 
 
 def test_shipped_plot_model_runs_without_matplotlib(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -231,15 +243,14 @@ def test_shipped_plot_model_runs_without_matplotlib(tmp_path: Path, capsys: pyte
     warning = [line for line in err.splitlines() if line.startswith("fsclust: warning:")]
     assert warning == [f"fsclust: warning: skipped the plot {tmp_path / 'iris-balanced.png'}: "
                        "matplotlib is not installed (pip install 'fsclust[plot]')"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["centers.csv", "labels.csv", "summary.json"]
+    assert written_set(tmp_path) == ["centers.csv", "labels.csv", "summary.json"]
 
 
 def test_no_plot_skips_the_spec_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = make_spec(tmp_path, P + "output: {dir: res, plot: plot.png}\n", {"p.csv": POINTS})
     code, _, err = run_cli(capsys, "solve", str(spec), "--quiet", "--no-plot")
     assert (code, err) == (0, "")
-    assert sorted(p.name for p in (tmp_path / "res").iterdir()) == ["centers.csv", "labels.csv",
-                                                                    "summary.json"]
+    assert written_set(tmp_path / "res") == ["centers.csv", "labels.csv", "summary.json"]
     code, _, err = run_cli(capsys, "solve", str(spec), "--no-plot", "--plot", str(tmp_path / "p.png"))
     assert code == 2 and "not allowed with argument" in err and err.count("\n") == 1
 

@@ -16,8 +16,12 @@ renders them under the spec path.
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +59,17 @@ _SPACES = "".join(chr(c) for c in [*range(9, 14), *range(28, 33), 0x85, 0xA0, 0x
                                    *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
 
 
+@contextmanager
+def _readable(path: Path, reader: Any, offset: int = 0) -> Iterator[None]:
+    """Turn the `csv` module's errors (a huge field, a NUL byte, ...) into a `ValidationError`
+    naming the line."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise ValidationError(f"{path}:{offset + reader.line_num}: not a readable delimited text "
+                              f"file ({exc})") from None
+
+
 @dataclass(eq=False)
 class _Text:
     """A delimited text file: its lines, header and data rows.
@@ -82,11 +97,12 @@ class _Text:
             raise ValidationError(f"{path}: is not UTF-8 text ({exc.reason})") from exc
         sep = _delimiter(path, delimiter)
         reader = csv.reader(lines, delimiter=sep)
-        for row in reader:
-            if any(c.strip() for c in row):
-                text = cls(path, sep, lines, [c.strip() for c in row], reader.line_num)
-                text.body = text._regular_body()
-                return text
+        with _readable(path, reader):
+            for row in reader:
+                if any(c.strip() for c in row):
+                    text = cls(path, sep, lines, [c.strip() for c in row], reader.line_num)
+                    text.body = text._regular_body()
+                    return text
         raise ValidationError(f"{path}: the file is empty")
 
     def _regular_body(self) -> list[str] | None:
@@ -112,9 +128,10 @@ class _Text:
         """
         if self._rows is None:
             reader = csv.reader(self.lines[self.start:], delimiter=self.delimiter)
-            rows = [(number, [c.strip() for c in row])
-                    for number, row in enumerate(reader, start=self.start + 1)
-                    if any(c.strip() for c in row)]
+            with _readable(self.path, reader, offset=self.start):
+                rows = [(number, [c.strip() for c in row])
+                        for number, row in enumerate(reader, start=self.start + 1)
+                        if any(c.strip() for c in row)]
             for number, row in rows:
                 if len(row) != len(self.header):
                     raise ValidationError(
@@ -198,18 +215,27 @@ def read_table(path: Path, delimiter: str | None = None) -> tuple[list[str], lis
     return text.header, text.rows()
 
 
+# A plain decimal number: Python's float() would also take "1_000", non-ASCII digits and
+# "infinity", which a data file should not mean.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
 def _number(cell: str, path: Path, line: int, column: str) -> float:
-    """``float(cell)`` for plain ASCII decimal or scientific notation (no ``_`` separators)."""
-    try:
-        if "_" in cell or not cell.isascii():
-            raise ValueError(cell)
-        value = float(cell)
-    except ValueError:
-        raise ValidationError(
-            f"{path}:{line}: column {column!r} must hold numbers, got {cell!r}") from None
-    if not np.isfinite(value):
+    if _NOT_FINITE.fullmatch(cell):
         raise ValidationError(f"{path}:{line}: column {column!r} must be finite, got {cell!r}")
+    if not _DECIMAL.fullmatch(cell):
+        raise ValidationError(
+            f"{path}:{line}: column {column!r} must hold numbers, got {_cell(cell)}")
+    value = float(cell)
+    if not np.isfinite(value):
+        raise ValidationError(f"{path}:{line}: column {column!r} must be finite, got {_cell(cell)} "
+                              "(too large for float64)")
     return value
+
+
+def _cell(cell: str) -> str:
+    return repr(cell) if len(cell) <= 40 else repr(cell[:37]) + "..."
 
 
 def _unique(names: list[str], path: Path, what: str) -> list[str]:
@@ -281,12 +307,16 @@ def read_points(path: Path, *, columns: list[str | int] | None = None,
 def _load_npy(path: Path) -> np.ndarray:
     try:
         arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, EOFError) as exc:
         raise ValidationError(f"{path}: not a readable .npy array ({exc})") from exc
+    if not isinstance(arr, np.ndarray):           # an .npz archive under a .npy name
+        arr.close()
+        raise ValidationError(f"{path}: not a .npy array (an .npz archive?)")
     if arr.ndim != 2 or arr.size == 0:
         raise ValidationError(f"{path}: must hold a non-empty 2-D array, got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.number):
-        raise ValidationError(f"{path}: must hold numbers, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.number) or arr.dtype.kind == "c":
+        kind = "real numbers (complex values are not supported)" if arr.dtype.kind == "c" else "numbers"
+        raise ValidationError(f"{path}: must hold {kind}, got dtype {arr.dtype}")
     arr = arr.astype(np.float64)
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:

@@ -1,8 +1,8 @@
 """Reports of a solved clustering: per-cluster statistics, a text table, CSV/JSON writers.
 
-Writers render to bytes first; `write_atomic` then writes every file to a temporary file in the
-target directory and renames it into place (``os.replace``), so a failure never leaves a
-half-written output file.
+Writers render to bytes first; the output set is then committed by `fsclust.app.outputs.commit`
+(crash-safe, with a manifest), and a lone file by `write_atomic` (temporary file in the target
+directory, renamed into place), so a failure never leaves a half-written output file.
 """
 
 from __future__ import annotations
@@ -231,9 +231,12 @@ def write_atomic(files: dict[Path, bytes]) -> None:
     """Write every file to a temporary sibling first, then rename them all into place.
 
     Nothing is renamed unless every temporary file was written; temporaries are removed on
-    failure. The target directories are created when missing.
+    failure, and an error names the target it was for. The target directories are created when
+    missing. (A run's output set in ``output.dir`` is committed by `fsclust.app.outputs.commit`,
+    which also survives crashes; this is for a lone file such as ``--plot`` without a folder.)
     """
     staged: list[tuple[str, Path]] = []
+    target = None
     try:
         for target, content in files.items():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -244,6 +247,8 @@ def write_atomic(files: dict[Path, bytes]) -> None:
             os.chmod(temp, 0o666 & ~_umask())
         for temp, target in staged:
             os.replace(temp, target)
+    except OSError as exc:                      # name the real target, never a temporary file
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from None
     finally:
         for temp, _ in staged:
             if os.path.exists(temp):

@@ -11,27 +11,37 @@ are relative to the spec file.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from fsclust._validation import MAX_RESTARTS
 from fsclust.app import schema as s
 from fsclust.app.data_io import PointTable, column_index, read_header, read_matrix, read_points
+from fsclust.app.outputs import name_problem, plan
 from fsclust.assign import ChoiceTerms, check_choice, solver_names
 from fsclust.assign.capacity.methods import CAPACITY_METHODS
+from fsclust.assign.costs import check_point_scale
 from fsclust.errors import FsclustError, InfeasibleError, SpecError, ValidationError
 from fsclust.models.init import INITS
-from fsclust.models.kmedoids import MEDOID_INITS
-from fsclust.pairwise.mds import MDSResult, classical_mds, pairwise_distances
-from fsclust.problem.links import Links, check_feasible, make_links, override_distances
+from fsclust.models.kmedoids import MEDOID_INITS, check_medoid_scale
+from fsclust.pairwise.mds import MDSResult, check_mds_scale, classical_mds, pairwise_distances
+from fsclust.problem.links import (
+    Links,
+    check_contradictions,
+    check_feasible,
+    make_links,
+    override_distances,
+)
 from fsclust.problem.problem import Problem
 from fsclust.problem.sizes import Sizes, resolve_sizes
 from fsclust.problem.weights import SIZE_UNITS, WeightBounds, weight_mode
 
 __all__ = ["METHODS", "SCHEMA", "SPEC_TERMS", "WEIGHT_SIZES", "OutputSettings", "SolverSettings",
-           "Spec", "check_choices", "load_spec"]
+           "Spec", "check_choices", "load_spec", "output_plan"]
 
 METHODS = ("means", "medoids")
 _METHOD_INITS = {"means": list(INITS), "medoids": list(MEDOID_INITS)}
@@ -64,14 +74,24 @@ def _init(value: Any, path: str) -> str:
 
 
 def _size(value: Any, path: str) -> int | float:
-    if isinstance(value, float):
-        if not 0.0 <= value <= 1.0:
-            raise s.Invalid(path, "a fraction in [0, 1]", value)
+    if not isinstance(value, float):
+        return s.integer(0)(value, path)
+    if 0.0 <= value <= 1.0:
         return value
-    return s.integer(0)(value, path)
+    if value.is_integer() and value > 1:        # 4.0: a count written as a float
+        return int(value)
+    raise s.Invalid(path, "an integer >= 0 (a count) or a fraction in [0, 1]", value)
 
 
 _weight_total = s.number(0.0, finite=True)
+
+
+def _file_name(value: Any, path: str) -> str:
+    """A plain file name inside ``output.dir``."""
+    problem = name_problem(s.text(value, path))
+    if problem is not None:
+        raise s.Invalid(path, problem, value)
+    return value
 
 
 def _link_list(value: Any, path: str) -> list[list[str | int]]:
@@ -115,7 +135,7 @@ SCHEMA: dict[str, dict[str, s.Field]] = {
                                    "total-weight method (clusters.size_unit: weight): "
                                    "auto, cpsat or lp-round"),
         "init": s.Field(_init, None, "initial centers; default k-means++ / k-medoids++"),
-        "restarts": s.Field(s.integer(1), 10, "independent restarts (best is kept)"),
+        "restarts": s.Field(s.integer(1, MAX_RESTARTS), 10, "independent restarts (best is kept)"),
         "max_iter": s.Field(s.integer(1), 300, "assignment steps per restart"),
         "tol": s.Field(s.number(0.0), 1e-6, "relative objective decrease that stops a run"),
         "seed": s.Field(s.integer(0), 0, "random seed (runs are deterministic)"),
@@ -123,11 +143,11 @@ SCHEMA: dict[str, dict[str, s.Field]] = {
     },
     "output": {
         "dir": s.Field(s.text, None, "output folder (relative to the spec); nothing written if unset"),
-        "labels": s.Field(s.text, "labels.csv", "point name -> cluster name CSV"),
-        "centers": s.Field(s.text, None, "cluster centers (medoids) CSV; default centers.csv "
-                                         "(medoids.csv)"),
-        "summary": s.Field(s.text, "summary.json", "JSON summary"),
-        "plot": s.Field(s.text, None, "PNG plot file (needs matplotlib)"),
+        "labels": s.Field(_file_name, "labels.csv", "point name -> cluster name CSV"),
+        "centers": s.Field(_file_name, None, "cluster centers (medoids) CSV; default centers.csv "
+                                             "(medoids.csv)"),
+        "summary": s.Field(_file_name, "summary.json", "JSON summary"),
+        "plot": s.Field(_file_name, None, "PNG plot file (needs matplotlib)"),
     },
 }
 # With ``clusters.size_unit: weight`` the sizes are total weights: floats, no fractions.
@@ -195,6 +215,8 @@ class Spec:
     weight_name : str or None
         Name of the weights (the header of ``data.weight_column`` or of the weights file's
         weight column), None without weights.
+    inputs : tuple of Path
+        The files read (the spec, the data, the weights): no output may replace them.
     """
 
     path: Path
@@ -209,6 +231,7 @@ class Spec:
     solver: SolverSettings
     output: OutputSettings
     weight_name: str | None = None
+    inputs: tuple[Path, ...] = ()
 
     @property
     def medoids(self) -> bool:
@@ -238,7 +261,7 @@ def load_spec(path: str | Path) -> Spec:
     """
     path = Path(path)
     try:
-        raw = s.load_yaml(path.read_text(encoding="utf-8"))
+        raw = s.load_yaml(s.read_spec_text(path))
     except ValueError as exc:
         raise SpecError(f"{path}: {exc}") from None
     try:
@@ -312,16 +335,16 @@ def _build(path: Path, sections: dict[str, Any]) -> Spec:
     n, names = len(table.names), table.names
     sizes, bounds = _sizes(clusters, n, weight)
     links = _links(links_raw, names, sizes, by_weight=bounds is not None)
-    X, embedding = _features(table.values, distances, links, links_raw, data["mds_dims"],
-                             solver.method)
+    X, embedding = _features(table.values, distances, links, links_raw, data, solver.method, weight)
     hard = links if links_raw["mode"] == "hard" and not links.empty else None
     problem = Problem(X, sizes, weight, hard, bounds)
     features = (names if solver.method == "medoids" else table.columns if embedding is None
                 else [f"mds{j + 1}" for j in range(X.shape[1])])
+    inputs = (path, *(path.parent / data[key] for key in ("points", "matrix", "weights") if data[key]))
     return Spec(path, problem, names, _cluster_names(clusters["names"], sizes.n_clusters), features,
                 None if distances is not None else table.values, distances, embedding,
-                links_raw["mode"], solver, _output(path.parent, sections["output"], solver.method),
-                weight_name)
+                links_raw["mode"], solver, _output(path.parent, sections["output"], solver.method, inputs),
+                weight_name, inputs)
 
 
 def _solver(raw: dict[str, Any], *, by_weight: bool) -> SolverSettings:
@@ -450,15 +473,19 @@ def _sizes(clusters: dict[str, Any], n: int, weight: np.ndarray | None
             return sizes, limits
         return resolve_sizes(n, sizes=_count_sizes(clusters["sizes"]), **bounds,
                              prefix="clusters."), None
-    except FsclustError as exc:
-        raise _At(f"clusters.{where}", exc) from None
+    except FsclustError as exc:         # the key the library blames, else the first one given
+        blamed = (getattr(exc, "param", None) or "").removeprefix("clusters.").replace("n_clusters", "k")
+        raise _At(f"clusters.{blamed if blamed in (*_SIZE_KEYS, 'k') else where}", exc) from None
+
+
+_SIZE_KEYS = ("sizes", "size_min", "size_max")
 
 
 def _check_size_keys(clusters: dict[str, Any], by_weight: bool, *, has_weights: bool) -> None:
     if by_weight and not has_weights:
         raise s.Invalid("clusters.size_unit", "'count' unless the data has weights "
                         "(data.weights or data.weight_column)", "weight")
-    keys = ("sizes", "size_min", "size_max")
+    keys = _SIZE_KEYS
     if all(clusters[key] is None for key in keys) and (by_weight or clusters["k"] is None):
         rule = ("a mapping with 'sizes' or 'size_min'/'size_max' (total weights)" if by_weight
                 else "a mapping with 'k', 'sizes' or 'size_min'/'size_max'")
@@ -501,33 +528,52 @@ def _links(raw: dict[str, Any], names: list[str], sizes: Sizes, *, by_weight: bo
         links = make_links(len(names), resolved["must_link"], resolved["cannot_link"], names=names)
         if raw["mode"] == "hard":
             check_feasible(links, sizes)
+        else:
+            check_contradictions(links)
     except FsclustError as exc:
         raise _At("constraints", exc) from None
     return links
 
 
 def _features(values: np.ndarray, distances: np.ndarray | None, links: Links,
-              raw: dict[str, Any], dims: int | None, method: str
+              raw: dict[str, Any], data: dict[str, Any], method: str, weight: np.ndarray | None
               ) -> tuple[np.ndarray, MDSResult | None]:
     """What is clustered: the points, their MDS embedding, or (medoids) a dissimilarity matrix
-    (the matrix read, or the points' Euclidean distances; overridden in override mode)."""
+    (the matrix read, or the points' Euclidean distances; overridden in override mode). Values
+    too large for float64 arithmetic are refused here (`_check_scale`)."""
     override = raw["mode"] == "override" and not links.empty
+    dims, where = data["mds_dims"], "data.points" if data["points"] is not None else "data.matrix"
     if method == "medoids" and dims is not None:
         raise s.Invalid("data.mds_dims", "omitted with solver.method: medoids (no MDS is done)", dims)
     if distances is None and not override and method == "means":
         if dims is not None:
             raise s.Invalid("data.mds_dims", "omitted for points (no MDS is done)", dims)
+        _check_scale(lambda: check_point_scale(values, len(values), weight), where)
         return values, None
-    matrix = distances if distances is not None else pairwise_distances(values)
-    if override:
-        matrix = override_distances(matrix, links, far=raw["cannot_link_distance"])
+    if distances is None:
+        with np.errstate(over="ignore", invalid="ignore"):   # too large: refused just below
+            distances = pairwise_distances(values)
+    far = raw["cannot_link_distance"] if override else None
+    matrix = override_distances(distances, links, far=far) if override else distances
+    where = "constraints.cannot_link_distance" if far is not None and far > distances.max() else where
     if method == "medoids":
+        _check_scale(lambda: check_medoid_scale(matrix, weight, "distances"), where)
         return matrix, None
+    _check_scale(lambda: check_mds_scale(matrix), where)
     try:
         embedding = classical_mds(matrix, dims)
     except FsclustError as exc:
         raise _At("data.mds_dims", exc) from None
+    _check_scale(lambda: check_point_scale(embedding.X, len(matrix), weight), where)
     return embedding.X, embedding
+
+
+def _check_scale(check: Callable[[], None], where: str) -> None:
+    """Run a magnitude check; its error is reported at the spec path ``where``."""
+    try:
+        check()
+    except FsclustError as exc:
+        raise _At(where, exc) from None
 
 
 def _cluster_names(names: list[str] | None, k: int) -> list[str]:
@@ -540,8 +586,23 @@ def _cluster_names(names: list[str] | None, k: int) -> list[str]:
     return names
 
 
-def _output(base: Path, raw: dict[str, Any], method: str) -> OutputSettings:
+def _output(base: Path, raw: dict[str, Any], method: str, inputs: tuple[Path, ...]) -> OutputSettings:
+    """The output settings; their files are checked (distinct, none of the ``inputs``)."""
     folder = None if raw["dir"] is None else Path(os.path.normpath(base / raw["dir"]))
     centers = raw["centers"] or ("medoids.csv" if method == "medoids" else "centers.csv")
-    return OutputSettings(dir=folder, **{**{k: v for k, v in raw.items() if k != "dir"},
-                                         "centers": centers})
+    settings = OutputSettings(dir=folder, **{**{k: v for k, v in raw.items() if k != "dir"},
+                                             "centers": centers})
+    try:
+        output_plan(settings, inputs)
+    except FsclustError as exc:
+        raise _At("output", exc) from None
+    return settings
+
+
+def output_plan(settings: OutputSettings, inputs: tuple[Path, ...], *, folder: Path | None = None,
+                plot_file: Path | None = None) -> dict[str, Path]:
+    """The checked output files (spec key -> path) for ``settings``, with the CLI's ``--out``
+    (``folder``) and ``--plot`` (``plot_file``) overrides (see `fsclust.app.outputs.plan`)."""
+    names = {f"output.{key}": getattr(settings, key) for key in ("labels", "centers", "summary", "plot")}
+    return plan(folder if folder is not None else settings.dir, names, plot_file=plot_file,
+                inputs=inputs)

@@ -17,17 +17,26 @@ from pathlib import Path
 from typing import Any
 
 from fsclust.app import schema as s
+from fsclust.app.outputs import check_targets, commit
 from fsclust.app.plot import PlotView, legend_labels, plot_available, render_png, view_embedding, view_points
-from fsclust.app.report import ClusterStats, centers_csv, cluster_stats, labels_csv, medoids_csv, summary_json
-from fsclust.app.spec import SCHEMA, SPEC_TERMS, Spec, check_choices
+from fsclust.app.report import (
+    ClusterStats,
+    centers_csv,
+    cluster_stats,
+    labels_csv,
+    medoids_csv,
+    summary_json,
+    write_atomic,
+)
+from fsclust.app.spec import SCHEMA, SPEC_TERMS, Spec, check_choices, output_plan
 from fsclust.engine.core import IterationEvent, Run
 from fsclust.engine.driver import Options, run_model
 from fsclust.engine.result import SolveResult
 from fsclust.errors import FsclustWarning, SpecError
 from fsclust.pairwise.mds import classical_mds
 
-__all__ = ["FLAGS", "output_files", "plot_legend", "plot_view", "solve_spec", "spec_context", "spec_plot",
-           "spec_stats", "with_overrides", "without_plot"]
+__all__ = ["FLAGS", "output_files", "output_targets", "plot_legend", "plot_view", "solve_spec",
+           "spec_context", "spec_plot", "spec_stats", "with_overrides", "without_plot", "write_outputs"]
 
 # The command-line flag of every overridable ``solver`` setting whose flag is not ``--NAME``.
 FLAGS = {"backend": "--solver", "capacity_method": "--capacity-method"}
@@ -101,32 +110,49 @@ def spec_stats(spec: Spec, result: SolveResult) -> list[ClusterStats]:
                          sample_weight=spec.problem.sample_weight, point_names=spec.point_names)
 
 
+def output_targets(spec: Spec, *, out_dir: Path | None = None,
+                   plot_file: Path | None = None) -> dict[str, Path]:
+    """The output files a run will write (spec key -> path), checked before anything is solved:
+    plain names in one folder, distinct, none of them an input of the spec.
+
+    ``out_dir`` (the CLI's ``--out``) replaces ``output.dir``; ``plot_file`` (``--plot``)
+    replaces ``output.plot`` and must lie in that folder (alone, without a folder).
+
+    Raises
+    ------
+    ValidationError
+    """
+    return output_plan(spec.output, spec.inputs, folder=out_dir, plot_file=plot_file)
+
+
 def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
                  out_dir: Path | None = None, plot_file: Path | None = None) -> dict[Path, bytes]:
-    """Render every requested output to bytes, keyed by target path (nothing is written here).
+    """Render every requested output to bytes, keyed by target path (nothing is written here;
+    see `output_targets` for the targets and `write_outputs` to write them). A plot that cannot
+    be drawn (no matplotlib) is left out with a `FsclustWarning`."""
+    render = {
+        "output.labels": lambda: labels_csv(spec.point_names, result.labels, spec.cluster_names),
+        "output.centers": lambda: (medoids_csv(stats) if spec.medoids else
+                                   centers_csv(result.centers, spec.cluster_names, spec.features)),
+        "output.summary": lambda: summary_json(result, stats, spec.point_names, **spec_context(spec)),
+        "output.plot": lambda: spec_plot(spec, result, targets["output.plot"]),
+        "--plot": lambda: spec_plot(spec, result, targets["--plot"]),
+    }
+    targets = output_targets(spec, out_dir=out_dir, plot_file=plot_file)
+    files = {target: render[key]() for key, target in targets.items()}
+    return {target: data for target, data in files.items() if data is not None}   # plot skipped
 
-    ``out_dir`` (the CLI's ``--out``) replaces ``output.dir``; ``plot_file`` (``--plot``) replaces
-    ``output.plot``. Without a directory only an explicit plot file is produced.
-    """
+
+def write_outputs(spec: Spec, files: dict[Path, bytes], *, out_dir: Path | None = None) -> None:
+    """Write the rendered ``files``: as one set committed into the output folder
+    (`fsclust.app.outputs.commit`: the previous set stays whole on any failure), or, without a
+    folder, the lone ``--plot`` file atomically. Inputs of the spec are never replaced."""
     folder = out_dir if out_dir is not None else spec.output.dir
-    files: dict[Path, bytes] = {}
-    out = spec.output
-    if folder is not None:
-        if out.labels:
-            files[folder / out.labels] = labels_csv(spec.point_names, result.labels, spec.cluster_names)
-        if out.centers:
-            files[folder / out.centers] = (medoids_csv(stats) if spec.medoids else
-                                           centers_csv(result.centers, spec.cluster_names, spec.features))
-        if out.summary:
-            files[folder / out.summary] = summary_json(result, stats, spec.point_names,
-                                                       **spec_context(spec))
-    target = plot_file if plot_file is not None else (
-        folder / out.plot if folder is not None and out.plot else None)
-    if target is not None:
-        plot = spec_plot(spec, result, target)
-        if plot is not None:
-            files[target] = plot
-    return files
+    if folder is None:
+        check_targets({str(target): target for target in files}, spec.inputs)
+        write_atomic(files)
+        return
+    commit(folder, {target.name: data for target, data in files.items()}, protected=spec.inputs)
 
 
 def plot_view(spec: Spec, result: SolveResult) -> PlotView:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix, fail, lookup
+from fsclust._validation import as_float_matrix, check_cost_range, fail, lookup
 from fsclust.assign.base import (
     Assignment,
     AssignmentSolver,
@@ -37,7 +37,7 @@ from fsclust.assign.flow import FlowSolver
 from fsclust.assign.hungarian import HungarianSolver
 from fsclust.assign.linked import CpSatLinksSolver
 from fsclust.assign.lp import LPSolver
-from fsclust.errors import SolverError, SolverUnavailableError
+from fsclust.errors import FsclustError, SolverError, SolverUnavailableError
 from fsclust.problem.links import Links
 from fsclust.problem.sizes import Sizes, resolve_sizes
 
@@ -202,8 +202,17 @@ def check_choice(solver: Any, capacity_method: Any, *, by_weight: bool,
 
 def run_solver(solver: AssignmentSolver, cost: np.ndarray, sizes: Sizes, *,
                warm_start: np.ndarray | None = None) -> Assignment:
-    """Call a resolved backend on validated input and check the counts it returns."""
-    result = solver.solve(cost, sizes, warm_start=warm_start)
+    """Call a resolved backend on validated input and check the counts it returns.
+
+    A backend's own library error (a raw ``ValueError`` from SciPy, an arithmetic error) is
+    turned into a `SolverError` naming the backend: every error leaves as an `FsclustError`.
+    """
+    try:
+        result = solver.solve(cost, sizes, warm_start=warm_start)
+    except FsclustError:
+        raise
+    except (ValueError, ArithmeticError, IndexError) as exc:
+        raise SolverError(f"the solver {solver.name!r} failed: {type(exc).__name__}: {exc}") from exc
     if (result.counts < sizes.lo).any() or (result.counts > sizes.hi).any():
         raise SolverError(f"the solver {solver.name!r} returned counts {result.counts.tolist()} "
                           "outside the required sizes")
@@ -258,6 +267,7 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
     """
     if not isinstance(cost, PointCosts):
         cost = as_float_matrix(cost, "cost")
+        check_cost_range(cost)
     resolved = resolve_sizes(cost.shape[0], n_clusters=cost.shape[1], sizes=sizes,
                              size_min=size_min, size_max=size_max)
     backend = get_solver(solver, resolved, cost.shape[0])

@@ -5,15 +5,17 @@ One function serves both, so the reported objective is exactly what the assignme
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 
-from fsclust._validation import as_float_matrix, as_weights, fail
+from fsclust._validation import MAX_TOTAL, as_float_matrix, as_weights, fail
 
-__all__ = ["CostModel", "PointCosts", "SquaredEuclidean", "row_norms_sq", "squared_distances"]
+__all__ = ["CostModel", "PointCosts", "SquaredEuclidean", "check_point_scale", "max_point_norm",
+           "row_norms_sq", "squared_distances"]
 
 _BLOCK_BYTES = 64 * 1024**2
 
@@ -21,6 +23,42 @@ _BLOCK_BYTES = 64 * 1024**2
 def row_norms_sq(X: np.ndarray) -> np.ndarray:
     """Squared Euclidean norm of every row of ``X`` (n, d) -> (n,)."""
     return np.einsum("ij,ij->i", X, X)
+
+
+def max_point_norm(n: int, weight_max: float = 1.0) -> float:
+    """Largest Euclidean norm of a point (or center) for n points of weight <= ``weight_max``:
+    then every cost ``w |x - c|^2 <= 4 w max_norm^2`` and every total of n costs stays below
+    `fsclust._validation.MAX_TOTAL` (1e300), far from float64 overflow (~1.8e308)."""
+    return math.sqrt(MAX_TOTAL / (4.0 * max(n, 1) * weight_max))
+
+
+def _safe_norms(X: np.ndarray) -> np.ndarray:
+    """Row norms (m,) of ``X`` (m, d) computed without overflow (scaled by the largest entry)."""
+    top = float(np.abs(X).max(initial=0.0))
+    if top == 0.0 or not np.isfinite(top):
+        return np.full(X.shape[0], top)
+    return top * np.sqrt(row_norms_sq(X / top))
+
+
+def check_point_scale(points: np.ndarray, n: int, sample_weight: np.ndarray | None = None,
+                      param: str = "X") -> None:
+    """Raise `ValidationError` when a row of ``points`` (m, d) is longer than
+    `max_point_norm` for ``n`` points: its squared distances or their sums would overflow.
+
+    Points within the limit are safe in every backend: the fused form ``|x|^2 - 2 x.c + |c|^2``,
+    weighted costs, the objective and the flow backend's integer scaling all stay finite.
+    """
+    if points.size == 0:
+        return
+    weight_max = 1.0 if sample_weight is None else float(sample_weight.max())
+    norms = _safe_norms(points)
+    i = int(norms.argmax())
+    limit = max_point_norm(n, weight_max)
+    if not norms[i] <= limit:
+        raise fail(param, f"points of Euclidean norm <= {limit:.3g} (for n={n} and max weight "
+                   f"{weight_max:g}: n * max weight * (2 * norm)^2 must stay <= {MAX_TOTAL:g}, or "
+                   "the squared distances and their sums overflow float64)",
+                   float(norms[i]), detail=f"norm {norms[i]:.3g} at row {i}")
 
 
 def squared_distances(X: np.ndarray, centers: np.ndarray, *, x_sq: np.ndarray | None = None,
@@ -95,7 +133,10 @@ def _check_points(X: object, centers: object, sample_weight: object
     if centers.shape[1] != X.shape[1]:
         raise fail("centers", f"an array with {X.shape[1]} column(s) like X", centers,
                    detail=f"shape {centers.shape}")
-    return X, centers, None if sample_weight is None else as_weights(sample_weight, X.shape[0])
+    weight = None if sample_weight is None else as_weights(sample_weight, X.shape[0])
+    check_point_scale(X, X.shape[0], weight, "X")
+    check_point_scale(centers, X.shape[0], weight, "centers")
+    return X, centers, weight
 
 
 class PointCosts:

@@ -30,7 +30,7 @@ from fsclust._validation import fail
 from fsclust.assign.base import Assignment, Capabilities, assignment_from_labels
 from fsclust.assign.certificate import certify_prices
 from fsclust.assign.costs import PointCosts
-from fsclust.errors import InfeasibleError, SolverError
+from fsclust.errors import SolverError
 from fsclust.problem.sizes import Sizes, largest_remainder
 
 __all__ = ["DualSolver"]
@@ -106,8 +106,10 @@ class _Kernel:
         rounds, moves = self.k.successive_shortest_paths(
             self.cost, self.labels, u, excess, self.cap, self.f, *self.links,
             _candidates(k), rho, rows, 1e-13 * max(self.scale, 1e-300), n + k + 10)
-        if rounds == -2:
-            raise InfeasibleError("the dual solver found no way to meet the sizes")
+        if rounds == -2:     # validated sizes are always feasible: a numerical failure
+            raise SolverError("the dual solver found no path to meet the sizes, which validated "
+                              "sizes always allow: the costs are not finite or span too wide a "
+                              "range (see docs/reliability.md)")
         if rounds < 0:
             raise SolverError(f"the dual solver did not finish within {n + k + 10} rounds")
         return {"rounds": int(rounds), "moves": int(moves)}

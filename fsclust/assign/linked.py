@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from fsclust.assign._integer import CPSAT_LIMIT, integer_costs, shift_rows
+from fsclust.assign._sat import solve_interruptibly
 from fsclust.assign.base import Assignment, AssignmentSolver, Capabilities, assignment_from_labels
 from fsclust.errors import InfeasibleError, SolverError
 from fsclust.problem.links import Links
@@ -147,7 +148,7 @@ class CpSatLinksSolver:
         solver.parameters.random_seed = 0
         if self.time_limit is not None:
             solver.parameters.max_time_in_seconds = float(self.time_limit)
-        status = solver.solve(model)
+        status = solve_interruptibly(solver, model)
         if status != cp_model.OPTIMAL:
             raise self._status_error(solver.status_name(status), weight, sizes)
         labels = np.array([[solver.boolean_value(v) for v in row] for row in x]).argmax(axis=1)
@@ -164,6 +165,10 @@ class CpSatLinksSolver:
             return SolverError(
                 f"CP-SAT reached time_limit={self.time_limit} s without proving the assignment "
                 "optimal (status FEASIBLE); raise the time limit")
+        if status == "UNKNOWN" and self.time_limit is not None:
+            return SolverError(
+                f"CP-SAT reached time_limit={self.time_limit} s before finding any assignment "
+                "(status UNKNOWN); raise the time limit")
         return SolverError(f"CP-SAT failed with status {status}")
 
 

@@ -10,16 +10,20 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from fsclust.assign.base import Assignment
-from fsclust.engine.parallel import ordered_map
+from fsclust.engine.parallel import for_each
 
-__all__ = ["IterationEvent", "Parts", "Run", "alternate", "run_once", "run_restarts"]
+__all__ = ["IterationEvent", "Parts", "Restarts", "Run", "alternate", "best_of", "restart_seeds",
+           "run_once", "run_restarts"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 CostFunction = Callable[[Any, Any], np.ndarray]
 UpdateFunction = Callable[[Any, np.ndarray, Any], Any]
@@ -153,34 +157,93 @@ def alternate(data: Any, parts: Parts, centers: Any, *, max_iter: int, tol: floa
     return Run(result.labels, centers, result.cost, max_iter, False, result, history)
 
 
+@dataclass
+class Restarts(Generic[R]):
+    """The outcome of independent restarts: the best one and every restart's objective.
+
+    Attributes
+    ----------
+    best : int
+        Index of the best restart (lowest objective, earliest among near-ties; see `best_index`).
+    run : Run (or the restart's result type)
+        The best restart's result; the others are not kept.
+    objectives : list of float
+        Every restart's objective, in restart order.
+    """
+
+    best: int
+    run: R
+    objectives: list[float]
+
+
+def restart_seeds(rng: np.random.Generator, n: int) -> Iterator[int]:
+    """The ``n`` restart seeds drawn from ``rng`` one at a time, on demand: the same values as
+    ``rng.integers(0, 2**63 - 1, size=n)``, without holding them all."""
+    for _ in range(n):
+        yield int(rng.integers(0, 2**63 - 1))
+
+
 def run_restarts(data: Any, parts: Parts, *, n_init: int, max_iter: int, tol: float,
                  rng: np.random.Generator,
                  progress: Callable[[int, Run], None] | None = None,
                  n_jobs: int | None = None,
-                 on_iteration: RestartObserver | None = None) -> tuple[int, list[Run]]:
-    """``n_init`` independent runs with seeds drawn from ``rng``; returns (best index, runs).
+                 on_iteration: RestartObserver | None = None) -> Restarts[Run]:
+    """``n_init`` independent runs with seeds drawn from ``rng``; returns the best (`Restarts`).
 
     The best run has the lowest objective; among objectives equal up to float noise
-    (relative 1e-12) the earliest run wins, so the choice is deterministic. Every run gets its
-    own seed before any run starts, so ``n_jobs`` (worker threads, see
-    `fsclust.engine.parallel.ordered_map`; ``-1`` = all cores) never changes the result; ``progress``
-    is called as runs finish, ``on_iteration`` ``(restart_index, IterationEvent)`` after every
-    assignment step (from the worker threads when ``n_jobs`` is not 1).
+    (relative 1e-12) the earliest run wins, so the choice is deterministic. Run ``i`` always
+    gets the ``i``-th seed of ``rng`` (drawn lazily, see `restart_seeds`), so ``n_jobs``
+    (worker threads, see `fsclust.engine.parallel.for_each`; ``-1`` = all cores) never changes
+    the result; ``progress`` is called as runs finish, ``on_iteration``
+    ``(restart_index, IterationEvent)`` after every assignment step (from the worker threads
+    when ``n_jobs`` is not 1). Memory does not grow with ``n_init`` beyond one float per
+    restart: only the runs that can still be the best are kept.
     """
-    seeds = [int(seed) for seed in rng.integers(0, 2**63 - 1, size=n_init)]
-
     def one(task: tuple[int, int]) -> Run:
         index, seed = task
         observer = None if on_iteration is None else functools.partial(on_iteration, index)
         return run_once(data, parts, max_iter=max_iter, tol=tol, rng=np.random.default_rng(seed),
                         on_iteration=observer)
 
-    runs = ordered_map(one, list(enumerate(seeds)), n_jobs=n_jobs, on_done=progress)
-    return best_index([run.objective for run in runs]), runs
+    return best_of(one, enumerate(restart_seeds(rng, n_init)), n_init, n_jobs=n_jobs,
+                   on_done=progress)
+
+
+def best_of(func: Callable[[T], R], items: Iterable[T], total: int, *, n_jobs: int | None = None,
+            on_done: Callable[[int, R], None] | None = None,
+            objective: Callable[[R], float] = lambda result: result.objective) -> Restarts[R]:
+    """Run ``func`` on ``total`` items (lazily, by `for_each`) and keep the best result.
+
+    The choice equals ``best_index`` of all objectives, but only the results that can still win
+    are held: those within the near-tie slack of the lowest objective so far that no earlier
+    result matches or beats.
+    """
+    objectives = [float("nan")] * total
+    kept: list[tuple[int, float, R]] = []
+
+    def done(index: int, result: R) -> None:
+        nonlocal kept
+        objectives[index] = float(objective(result))
+        value = objectives[index] if objectives[index] == objectives[index] else float("inf")  # NaN last
+        if not any(i < index and v <= value for i, v, _ in kept):
+            kept = [entry for entry in kept if not (entry[0] > index and entry[1] >= value)]
+            kept.append((index, value, result))
+            limit = _near(min(v for _, v, _ in kept))
+            kept = [entry for entry in kept if entry[1] <= limit]
+        if on_done is not None:
+            on_done(index, result)
+
+    for_each(func, items, total=total, n_jobs=n_jobs, on_done=done)
+    index, _, result = min(kept, key=lambda entry: entry[0])
+    return Restarts(index, result, objectives)
+
+
+def _near(low: float) -> float:
+    """The largest objective that counts as a tie with ``low`` (relative 1e-12)."""
+    return low + 1e-12 * max(abs(low), 1e-300)
 
 
 def best_index(objectives: list[float]) -> int:
     """Index of the lowest objective, earliest among near-ties (relative 1e-12)."""
-    low = min(objectives)
-    slack = 1e-12 * max(abs(low), 1e-300)
-    return next(i for i, value in enumerate(objectives) if value <= low + slack)
+    limit = _near(min(objectives))
+    return next(i for i, value in enumerate(objectives) if value <= limit)

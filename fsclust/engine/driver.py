@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fsclust._validation import as_int, as_rng, as_square_matrix, fail
+import numpy as np
+
+from fsclust._validation import MAX_RESTARTS, as_int, as_rng, as_square_matrix, fail
 from fsclust.assign import (
     DEFAULT_SOLVER,
     AssignmentSolver,
@@ -24,18 +26,25 @@ from fsclust.assign import (
     run_solver,
 )
 from fsclust.assign.capacity.methods import CapacityMethod, resolve_method
-from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean
-from fsclust.engine.core import AssignFunction, IterationEvent, Parts, Run, run_restarts
+from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean, check_point_scale
+from fsclust.engine.core import AssignFunction, IterationEvent, Parts, Restarts, Run, run_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.engine.verbose import verbose_observer, write_line
 from fsclust.localsearch import check_local_search, make_refine
 from fsclust.models.init import resolve_init
-from fsclust.models.kmedoids import medoid_cost, medoid_init, medoid_update
+from fsclust.models.kmedoids import (
+    check_medoid_scale,
+    check_medoid_sizes,
+    home_medoids,
+    medoid_cost,
+    medoid_init,
+    medoid_update,
+)
 from fsclust.models.update import mean_update
 from fsclust.problem.problem import Problem
 
 __all__ = ["MODELS", "Options", "assignment_step", "kmeans_parts", "medoid_parts",
-           "medoid_problem", "resolve_backend", "result_from_runs", "run_model", "solve",
+           "medoid_problem", "resolve_backend", "result_from_restarts", "run_model", "solve",
            "solve_medoid_problem", "solve_medoids"]
 
 Backend = AssignmentSolver | CapacityMethod
@@ -46,28 +55,53 @@ def kmeans_parts(problem: Problem, solver: Backend, init: Any) -> Parts:
     """Engine parts for (weighted) fixed-size k-means on a validated `Problem`.
 
     A backend with the ``on_demand`` capability gets `PointCosts` (no (n, k) matrix) when
-    ``d <= 4``; every other backend gets the matrix.
+    ``d <= 4``; every other backend gets the matrix. Points (and initial centers) whose
+    squared distances could overflow are refused (`check_point_scale`).
     """
     weight = problem.sample_weight
+    check_point_scale(problem.X, problem.n_points, weight)
+    start = resolve_init(init, problem.n_clusters, problem.X.shape[1], weight, problem.sizes)
+
+    def checked_init(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        centers = start(X, rng)
+        check_point_scale(centers, problem.n_points, weight, "init")
+        return centers
+
     model = SquaredEuclidean(weight, reuse_buffer=True)     # the engine drops every matrix
     on_demand = (not isinstance(solver, CapacityMethod) and solver.capabilities.on_demand
                  and problem.X.shape[1] <= ON_DEMAND_MAX_D)
     return Parts(
         cost=model.on_demand if on_demand else model.matrix,
         update=lambda X, labels, centers: mean_update(X, labels, centers, weight),
-        init=resolve_init(init, problem.n_clusters, problem.X.shape[1], weight, problem.sizes),
+        init=checked_init,
         assign=assignment_step(problem, solver),
     )
 
 
 def medoid_parts(problem: Problem, solver: Backend, init: Any) -> Parts:
-    """Engine parts for fixed-size k-medoids; ``problem.X`` is the validated (n, n) matrix."""
+    """Engine parts for fixed-size k-medoids; ``problem.X`` is the validated (n, n) matrix.
+
+    The assignment keeps every medoid in its own cluster (pinned costs), and a final guard
+    (`home_medoids`, as the ``refine`` hook) makes sure every reported medoid is a member of
+    its cluster even when a heuristic capacity method ignored the pin.
+    """
     weight = problem.sample_weight
+    check_medoid_scale(problem.X, weight)
+    check_medoid_sizes(problem.sizes, problem.n_points)
+
+    def home(D: np.ndarray, run: Run, rng: np.random.Generator) -> Run:
+        medoids = home_medoids(D, run.labels, run.centers, weight)
+        if medoids is run.centers or np.array_equal(medoids, run.centers):
+            return run
+        cost = medoid_cost(D, medoids, weight)[np.arange(D.shape[0]), run.labels]
+        return replace(run, centers=medoids, objective=float(cost.sum()))
+
     return Parts(
-        cost=lambda D, medoids: medoid_cost(D, medoids, weight),
+        cost=lambda D, medoids: medoid_cost(D, medoids, weight, pin=True),
         update=lambda D, labels, medoids: medoid_update(D, labels, medoids, weight),
         init=medoid_init(init, problem.n_points, problem.n_clusters, weight),
         assign=assignment_step(problem, solver),
+        refine=home,
     )
 
 
@@ -147,7 +181,7 @@ class Options:
 
     def check(self, problem: Problem, model: Model) -> None:
         """Raise `ValidationError` naming the first bad option."""
-        as_int(self.n_init, "n_init", minimum=1)
+        as_int(self.n_init, "n_init", minimum=1, maximum=MAX_RESTARTS)
         if not isinstance(self.verbose, bool):
             as_int(self.verbose, "verbose", minimum=0)
         as_int(self.max_iter, "max_iter", minimum=1)
@@ -176,6 +210,10 @@ def run_model(problem: Problem, model: Model | str, options: Options) -> SolveRe
     ValidationError, InfeasibleError, SolverError
     """
     model = MODELS[model] if isinstance(model, str) else model
+    if not isinstance(problem, Problem):
+        raise fail("problem", "a fsclust.Problem (build one with fsclust.Problem.create(X, "
+                   "n_clusters=..., sizes=...))", problem,
+                   detail=f"a {type(problem).__name__}")
     options.check(problem, model)
     backend = resolve_backend(problem, options.solver, options.time_limit, options.capacity_method)
     init = options.init if options.init is not None else (
@@ -188,15 +226,15 @@ def run_model(problem: Problem, model: Model | str, options: Options) -> SolveRe
             tol=float(options.tol), sample_weight=problem.sample_weight))
     start = time.perf_counter()
     measure = "inertia" if model.name == "means" else "cost"
-    best, runs = run_restarts(problem.X, parts, n_init=options.n_init, max_iter=options.max_iter,
-                              tol=float(options.tol), rng=as_rng(options.random_state),
-                              progress=options.progress, n_jobs=options.n_jobs,
-                              on_iteration=_observers(options, measure))
-    result = result_from_runs(runs, best, n_points=problem.n_points, solver=backend.name,
-                              max_iter=options.max_iter, seconds=time.perf_counter() - start)
+    restarts = run_restarts(problem.X, parts, n_init=options.n_init, max_iter=options.max_iter,
+                            tol=float(options.tol), rng=as_rng(options.random_state),
+                            progress=options.progress, n_jobs=options.n_jobs,
+                            on_iteration=_observers(options, measure))
+    result = result_from_restarts(restarts, n_points=problem.n_points, solver=backend.name,
+                                  max_iter=options.max_iter, seconds=time.perf_counter() - start)
     if options.verbose:
         plural = "s" if result.n_init != 1 else ""
-        write_line(f"Best of {result.n_init} restart{plural}: restart {best + 1}, {measure} "
+        write_line(f"Best of {result.n_init} restart{plural}: restart {restarts.best + 1}, {measure} "
                    f"{result.objective:.8g} ({result.seconds:.3g} s)")
     return result
 
@@ -375,10 +413,10 @@ def solve_medoid_problem(problem: Problem, *, solver: str | AssignmentSolver | N
     return run_model(problem, "medoids", options)
 
 
-def result_from_runs(runs: list[Run], best: int, *, n_points: int, solver: str, max_iter: int,
-                     seconds: float) -> SolveResult:
-    """The `SolveResult` of the best of ``runs`` (shared by every engine front end)."""
-    run = runs[best]
+def result_from_restarts(restarts: Restarts[Run], *, n_points: int, solver: str, max_iter: int,
+                         seconds: float) -> SolveResult:
+    """The `SolveResult` of the best restart (shared by every engine front end)."""
+    run = restarts.run
     status = "CONVERGED" if run.converged else "MAX_ITER"
     message = ("labels are stable" if run.converged
                else f"stopped at max_iter={max_iter}; labels are optimal for the final centers")
@@ -389,5 +427,5 @@ def result_from_runs(runs: list[Run], best: int, *, n_points: int, solver: str, 
         labels=run.labels, centers=run.centers, objective=run.objective,
         mse=run.objective / n_points, n_iter=run.n_iter, converged=run.converged,
         status=status, message=message, solver=solver, counts=run.assignment.counts,
-        history=run.history, run_objectives=[r.objective for r in runs], best_run=best,
+        history=run.history, run_objectives=restarts.objectives, best_run=restarts.best,
         seconds=seconds)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import fail, lookup
+from fsclust._validation import as_real, fail, lookup
 from fsclust.assign.costs import squared_distances
 
 __all__ = ["INITS", "SIZE_AWARE", "kmeans_plusplus", "random_points", "resolve_init",
@@ -163,16 +163,17 @@ def resolve_init(init: Any, k: int, d: int, sample_weight: np.ndarray | None = N
     if callable(init):
         func: Callable[..., Any] = init
     else:
-        arr = np.asarray(init, dtype=np.float64)
+        arr = as_real(init, "init", f"a finite array of shape ({k}, {d})")
         if arr.shape != (k, d) or not np.isfinite(arr).all():
             raise fail("init", f"a finite array of shape ({k}, {d})", arr, detail=f"shape {arr.shape}")
         return lambda X, rng: arr.copy()
 
     def call(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        centers = np.asarray(func(X, k, rng), dtype=np.float64)
-        if centers.shape != (k, d):
-            raise fail("init", f"a callable returning shape ({k}, {d})", centers,
-                       detail=f"shape {centers.shape}")
+        centers = as_real(func(X, k, rng), "init", f"a callable returning shape ({k}, {d})")
+        if centers.shape != (k, d) or not np.isfinite(centers).all():
+            raise fail("init", f"a callable returning finite centers of shape ({k}, {d})", centers,
+                       detail=f"shape {centers.shape}" if centers.shape != (k, d)
+                       else "non-finite centers")
         return centers
 
     return call

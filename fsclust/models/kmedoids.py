@@ -7,12 +7,15 @@ Centers are medoid *indices* ``m`` (k,). With dissimilarities :math:`D` and weig
     \min_{a, m} \sum_i w_i D_{i, m_{a_i}} \quad\text{s.t.}\quad
     \text{size\_min}_j \le |\{i : a_i = j\}| \le \text{size\_max}_j .
 
-The engine alternates the exact size-constrained assignment on the cost matrix
-``w[:, None] * D[:, m]`` (n, k) with the medoid update: every cluster's new medoid is the
-candidate ``c`` minimising ``sum_{i in cluster} w_i D[i, c]``, the candidates being the cluster's
-members and its current medoid (size constraints can put a medoid's own point in another
-cluster; keeping it a candidate makes the objective non-increasing). ``D[i, c]`` is the cost of
-serving point i from medoid c; it need not be symmetric or metric.
+A medoid is a member of its cluster. The engine alternates the exact size-constrained
+assignment on the cost matrix ``w[:, None] * D[:, m]`` (n, k), in which every medoid's own row is
+*pinned* (a penalty above any total keeps medoid ``m_j`` in cluster ``j``, `medoid_cost` with
+``pin=True``), with the medoid update: every cluster's new medoid is the member ``c``
+minimising ``sum_{i in cluster} w_i D[i, c]`` (the current medoid is a member and wins ties).
+Both steps never increase the objective, and the reported medoids are members of their
+clusters; `home_medoids` is the final guard. Without the pin, sizes (or duplicate points) can put
+a medoid's own point in another cluster, and a cluster would be represented by a stranger.
+``D[i, c]`` is the cost of serving point i from medoid c; it need not be symmetric or metric.
 
 **Medoids or MDS + means?** Prefer medoids when the dissimilarities are not Euclidean (travel
 times, geodesics, compatibility scores, edit distances), when a cluster must be represented
@@ -28,10 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import fail, lookup
+from fsclust._validation import MAX_TOTAL, fail, lookup
+from fsclust.errors import InfeasibleError
+from fsclust.problem.sizes import Sizes
 
 __all__ = [
     "MEDOID_INITS",
+    "check_medoid_scale",
+    "check_medoid_sizes",
+    "home_medoids",
     "medoid_cost",
     "medoid_init",
     "medoid_update",
@@ -41,11 +49,78 @@ __all__ = [
 _BLOCK_ENTRIES = 2**23
 
 
+def check_medoid_scale(dissimilarity: np.ndarray, sample_weight: np.ndarray | None = None,
+                       param: str = "X") -> None:
+    """Raise `ValidationError` when ``2 * n * max weight * max dissimilarity`` (the pin penalty
+    of `medoid_cost`, above every total) would pass `fsclust._validation.MAX_TOTAL`."""
+    n = dissimilarity.shape[0]
+    weight_max = 1.0 if sample_weight is None else float(sample_weight.max())
+    limit = MAX_TOTAL / (2.0 * max(n, 1) * weight_max)
+    top = float(dissimilarity.max(initial=0.0))
+    if not top <= limit:                        # NaN too (overflowed distances of huge points)
+        worst = np.where(np.isnan(dissimilarity), np.inf, dissimilarity)
+        i, j = np.unravel_index(int(worst.argmax()), dissimilarity.shape)
+        top = float(dissimilarity[i, j])
+        raise fail(param, f"dissimilarities <= {limit:.3g} (for n={n} and max weight {weight_max:g}: "
+                   f"2 * n * max weight * dissimilarity must stay <= {MAX_TOTAL:g})",
+                   top, detail=f"{top:.3g} at [{i}, {j}]")
+
+
+def check_medoid_sizes(sizes: Sizes, n: int) -> None:
+    """Raise `InfeasibleError` unless every cluster can hold at least one point (its medoid)."""
+    empty = np.flatnonzero(sizes.hi < 1)
+    if empty.size:
+        raise InfeasibleError(f"k-medoids represents every cluster by one of its points, but "
+                              f"size_max[{int(empty[0])}] = 0 leaves that cluster empty")
+    need = int(np.maximum(sizes.lo, 1).sum())
+    if need > n:
+        raise InfeasibleError(f"k-medoids needs at least one point (its medoid) in every cluster: "
+                              f"max(size_min, 1) sums to {need} > {n} points")
+
+
 def medoid_cost(dissimilarity: np.ndarray, medoids: np.ndarray,
-                sample_weight: np.ndarray | None = None) -> np.ndarray:
-    """Assignment costs ``w_i * D[i, medoids[j]]`` of shape (n, k)."""
+                sample_weight: np.ndarray | None = None, *, pin: bool = False) -> np.ndarray:
+    """Assignment costs ``w_i * D[i, medoids[j]]`` of shape (n, k).
+
+    With ``pin``, row ``medoids[j]`` costs ``2 n max(cost) + 1`` in every column but ``j``: more
+    than any assignment that keeps each medoid in its own cluster, so an exact assignment does
+    (whenever the sizes allow one point per cluster, `check_medoid_sizes`). The penalty never
+    enters the objective of such an assignment.
+    """
     cost = dissimilarity[:, medoids]
-    return cost if sample_weight is None else cost * sample_weight[:, None]
+    if sample_weight is not None:
+        cost = cost * sample_weight[:, None]
+    if pin:
+        k = len(medoids)
+        own = cost[medoids, np.arange(k)]
+        cost[medoids, :] = 2.0 * cost.shape[0] * float(cost.max(initial=0.0)) + 1.0
+        cost[medoids, np.arange(k)] = own
+    return cost
+
+
+def home_medoids(dissimilarity: np.ndarray, labels: np.ndarray, medoids: np.ndarray,
+                 sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """``medoids`` (k,) when each is a member of its cluster, else the best members (per cluster
+    the member with the lowest weighted total), so that a medoid is always one of its points.
+
+    Raises
+    ------
+    InfeasibleError
+        A cluster without members (it has no point to be its medoid).
+    """
+    medoids = np.asarray(medoids, dtype=np.int64)
+    if (labels[medoids] == np.arange(medoids.shape[0])).all():
+        return medoids
+    weight = np.ones(labels.shape[0]) if sample_weight is None else sample_weight
+    new = medoids.copy()
+    for j in range(new.shape[0]):
+        members = np.flatnonzero(labels == j)
+        if members.size == 0:
+            raise InfeasibleError(f"k-medoids needs at least one point (its medoid) in every "
+                                  f"cluster, but the assignment left cluster {j} empty")
+        totals = _column_totals(dissimilarity, members, members, weight[members])
+        new[j] = members[int(np.argmin(totals))]
+    return new
 
 
 def medoid_update(dissimilarity: np.ndarray, labels: np.ndarray, medoids: np.ndarray,
@@ -53,7 +128,8 @@ def medoid_update(dissimilarity: np.ndarray, labels: np.ndarray, medoids: np.nda
     """New medoid indices (k,): per cluster the candidate with the lowest weighted total.
 
     Candidates are the members of cluster j and its current medoid ``medoids[j]`` (kept on
-    ties, and for an empty cluster).
+    ties, and for an empty cluster). In the engine the current medoid is a member (pinned
+    assignment), so the new medoid is one too.
 
     Parameters
     ----------

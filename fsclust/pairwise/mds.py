@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fsclust._validation import fail
+from fsclust._validation import MAX_TOTAL, fail
 
-__all__ = ["MDSResult", "classical_mds", "pairwise_distances"]
+__all__ = ["MDSResult", "check_mds_scale", "classical_mds", "max_mds_distance", "pairwise_distances"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +63,24 @@ def pairwise_distances(X: np.ndarray) -> np.ndarray:
     return d
 
 
+def max_mds_distance(n: int) -> float:
+    """Largest distance `classical_mds` accepts for n points: ``sqrt(MAX_TOTAL / 4) / n``
+    (5e149 / n). Squared and summed over n points it stays finite, and so do the embedding's
+    squared norms (at most ``n / 2`` times the largest squared distance) and k-means on it."""
+    return float(np.sqrt(MAX_TOTAL / 4.0)) / max(n, 1)
+
+
+def check_mds_scale(distances: np.ndarray, param: str = "distances") -> None:
+    """Raise `ValidationError` when an entry of ``distances`` (n, n) exceeds `max_mds_distance`."""
+    n = distances.shape[0]
+    top = float(np.abs(distances).max(initial=0.0))
+    if not top <= max_mds_distance(n):
+        i, j = np.unravel_index(int(np.abs(distances).argmax()), distances.shape)
+        raise fail(param, f"distances <= {max_mds_distance(n):.3g} (5e149 / n for n={n}: classical "
+                   "MDS squares and sums them in float64)", top,
+                   detail=f"{top:.3g} at [{i}, {j}]")
+
+
 def classical_mds(distances: np.ndarray, n_components: int | None = None) -> MDSResult:
     """Embed a symmetric distance matrix by classical MDS.
 
@@ -81,7 +99,13 @@ def classical_mds(distances: np.ndarray, n_components: int | None = None) -> MDS
     Raises
     ------
     ValidationError
-        ``n_components`` below 1 or above the number of positive eigenvalues.
+        ``n_components`` below 1 or above the number of positive eigenvalues, or distances
+        above `max_mds_distance` (their squares would overflow).
+
+    Notes
+    -----
+    The matrix is scaled by a power of two (exact) before squaring, so tiny distances do not
+    underflow; the embedding and eigenvalues are reported in the original units.
 
     Examples
     --------
@@ -92,7 +116,10 @@ def classical_mds(distances: np.ndarray, n_components: int | None = None) -> MDS
     (2, 0.0)
     """
     n = distances.shape[0]
-    d2 = distances.astype(np.float64) ** 2
+    check_mds_scale(distances)
+    top = float(np.abs(distances).max(initial=0.0))
+    unit = float(2.0 ** np.frexp(top)[1]) if top > 0 else 1.0     # exact power-of-two scale
+    d2 = (distances.astype(np.float64) / unit) ** 2
     center = np.eye(n) - np.full((n, n), 1.0 / n)
     gram = -0.5 * center @ d2 @ center
     values, vectors = np.linalg.eigh((gram + gram.T) / 2.0)
@@ -107,8 +134,8 @@ def classical_mds(distances: np.ndarray, n_components: int | None = None) -> MDS
                    n_components)
     else:
         m = n_components
-    X = vectors[:, :m] * np.sqrt(np.maximum(values[:m], 0.0))
-    return MDSResult(X, values, _stress(distances, X), _lost(values, m))
+    X = vectors[:, :m] * np.sqrt(np.maximum(values[:m], 0.0)) * unit
+    return MDSResult(X, values * unit**2, _stress(distances, X), _lost(values, m))
 
 
 def _stress(distances: np.ndarray, X: np.ndarray) -> float:

@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from fsclust._validation import as_int, as_rng, as_square_matrix, fail
-from fsclust.engine.core import best_index
-from fsclust.engine.parallel import ordered_map
+from fsclust._validation import MAX_RESTARTS, as_int, as_rng, as_square_matrix, fail
+from fsclust.engine.core import best_of, restart_seeds
 from fsclust.localsearch.exchange import LocalSearchResult, exchange
 from fsclust.problem.sizes import resolve_sizes
 
@@ -167,17 +166,15 @@ def solve_pairwise(distances: Any, sizes: Any, *, objective: str = "sum", n_init
     D = as_square_matrix(distances, "distances", **DISTANCE_RULES)
     counts = resolve_sizes(D.shape[0], sizes=sizes).lo
     alpha = cluster_weights(counts, objective)
-    restarts = as_int(n_init, "n_init", minimum=1)
+    restarts = as_int(n_init, "n_init", minimum=1, maximum=MAX_RESTARTS)
     passes = as_int(max_passes, "max_passes", minimum=1)
     base = np.repeat(np.arange(len(counts)), counts)
-    seeds = [int(s) for s in as_rng(random_state).integers(0, 2**63 - 1, size=restarts)]
 
     def one(seed: int) -> LocalSearchResult:
         rng = np.random.default_rng(seed)
         return exchange(PairwiseModel(D, rng.permutation(base), alpha), rng, max_passes=passes)
 
-    runs = ordered_map(one, seeds, n_jobs=n_jobs)
-    objectives = [run.objective for run in runs]
-    best = runs[best_index(objectives)]
-    best.run_objectives = objectives
+    outcome = best_of(one, restart_seeds(as_rng(random_state), restarts), restarts, n_jobs=n_jobs)
+    best = outcome.run
+    best.run_objectives = outcome.objectives
     return best

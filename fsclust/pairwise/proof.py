@@ -34,6 +34,7 @@ import numpy as np
 
 from fsclust._validation import as_int, as_square_matrix, fail
 from fsclust.assign._integer import integer_costs
+from fsclust.assign._sat import solve_interruptibly
 from fsclust.errors import SolverError, SolverUnavailableError
 from fsclust.pairwise.objective import (
     DISTANCE_RULES,
@@ -239,7 +240,7 @@ def _run_cp_sat(D: np.ndarray, counts: np.ndarray, alpha: np.ndarray, scale: flo
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = int(n_workers or os.cpu_count() or 1)
     solver.parameters.random_seed = int(seed or 0)
-    status = solver.solve(model)
+    status = solve_interruptibly(solver, model)
     name = solver.status_name(status)
     if name not in ("OPTIMAL", "FEASIBLE"):
         raise SolverError(f"CP-SAT returned status {name} within time_limit={time_limit} s")

@@ -26,7 +26,7 @@ from fsclust._validation import fail
 from fsclust.errors import InfeasibleError
 from fsclust.problem.sizes import Sizes
 
-__all__ = ["Links", "check_feasible", "make_links", "override_distances"]
+__all__ = ["Links", "check_contradictions", "check_feasible", "make_links", "override_distances"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +72,14 @@ def _indices(entry: Any, n: int, param: str) -> list[int]:
     return out
 
 
+def _distinct(entry: Any, n: int, param: str) -> list[int]:
+    """`_indices`, refusing a point listed twice (a self-pair says nothing, or contradicts)."""
+    members = _indices(entry, n, param)
+    if len(set(members)) != len(members):
+        raise fail(param, "a list of distinct points", entry)
+    return members
+
+
 def _graph(n: int, lists: list[list[int]]) -> nx.Graph:
     graph = nx.Graph()
     for members in lists:
@@ -102,15 +110,13 @@ def make_links(n: int, must_link: Any = None, cannot_link: Any = None, *,
     Raises
     ------
     ValidationError
-        An entry that is not a list of >= 2 valid indices, or a point cannot-linked to itself.
+        An entry that is not a list of >= 2 distinct valid indices (a point linked to itself).
     """
-    must = [_indices(e, n, f"must_link[{g}]") for g, e in enumerate(must_link or [])]
+    must = [_distinct(e, n, f"must_link[{g}]") for g, e in enumerate(must_link or [])]
     groups = tuple(sorted(tuple(sorted(c)) for c in nx.connected_components(_graph(n, must))))
     pairs: set[tuple[int, int]] = set()
     for g, entry in enumerate(cannot_link or []):
-        members = _indices(entry, n, f"cannot_link[{g}]")
-        if len(set(members)) != len(members):
-            raise fail(f"cannot_link[{g}]", "a list of distinct points", entry)
+        members = _distinct(entry, n, f"cannot_link[{g}]")
         pairs.update((min(a, b), max(a, b)) for a in members for b in members if a < b)
     return Links(groups, tuple(sorted(pairs)), None if names is None else tuple(names))
 
@@ -124,8 +130,7 @@ def check_feasible(links: Links, sizes: Sizes) -> None:
     """
     if links.empty:
         return
-    component = {i: g for g, members in enumerate(links.groups) for i in members}
-    _check_inside(links, component)
+    component = check_contradictions(links)
     largest = int(sizes.hi.max(initial=0))
     for members in links.groups:
         if len(members) > largest:
@@ -135,13 +140,17 @@ def check_feasible(links: Links, sizes: Sizes) -> None:
     _check_clique(links, component, int((sizes.hi > 0).sum()))
 
 
-def _check_inside(links: Links, component: dict[int, int]) -> None:
+def check_contradictions(links: Links) -> dict[int, int]:
+    """Raise `InfeasibleError` when a cannot-link pair lies inside a must-link group (in hard
+    and override mode alike); return the must-link component of every linked point."""
+    component = {i: g for g, members in enumerate(links.groups) for i in members}
     for a, b in links.cannot:
         if a in component and component.get(b) == component[a]:
             members = links.groups[component[a]]
             raise InfeasibleError(
                 f"cannot-link pair ({links.name(a)}, {links.name(b)}) lies inside the must-link group "
                 f"{{{links.names_of(members)}}}: the constraints contradict each other")
+    return component
 
 
 def _check_clique(links: Links, component: dict[int, int], usable: int) -> None:
@@ -172,7 +181,13 @@ def override_distances(distances: np.ndarray, links: Links, *, far: float | None
     -------
     ndarray of shape (n, n)
         A symmetric copy.
+
+    Raises
+    ------
+    InfeasibleError
+        A cannot-link pair inside a must-link group (`check_contradictions`).
     """
+    check_contradictions(links)
     out = distances.astype(np.float64, copy=True)
     if far is None:
         far = 2.0 * float(out.max(initial=0.0)) or 1.0

@@ -77,10 +77,27 @@ def balanced_sizes(n: int, k: int) -> np.ndarray:
     return counts
 
 
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return True
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return isinstance(value, np.ndarray) and value.dtype == bool
+
+
 def as_vector(value: Any, param: str, k: int | None) -> np.ndarray:
-    """A scalar (broadcast to ``k``) or a 1-D numeric array of length ``k``, as float64."""
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    """A scalar (broadcast to ``k``) or a 1-D numeric array of length ``k``, as float64.
+
+    Booleans (``True`` is not a size) and complex numbers are refused."""
+    if _has_bool(value):
+        raise fail(param, "a number or a 1-D array of numbers (not booleans)", value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:          # ragged nesting
+        raise fail(param, "a number or a 1-D array of numbers", value) from exc
+    if arr.dtype.kind == "c":
+        raise fail(param, "real numbers (complex values are not supported)", value)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise fail(param, "a number or a 1-D array of numbers", value)
     if arr.ndim == 0:
         return np.full(k if k is not None else 1, arr.item(), dtype=np.float64)
@@ -91,21 +108,30 @@ def as_vector(value: Any, param: str, k: int | None) -> np.ndarray:
     return arr.astype(np.float64)
 
 
-def _check_counts(arr: np.ndarray, param: str) -> np.ndarray:
-    for j, v in enumerate(arr):
-        if v != np.floor(v) or not np.isfinite(v):
-            raise fail(f"{param}[{j}]", "an integer", float(v))
-        if v < 0:
-            raise fail(f"{param}[{j}]", "an integer >= 0", int(v))
+_SIZES_RULE = "integer counts summing to n, or fractions in [0, 1] summing to 1"
+
+
+def _check_counts(arr: np.ndarray, param: str, rule: str = "an integer") -> np.ndarray:
+    fractional = (arr != np.floor(arr)) | ~np.isfinite(arr)
+    bad = np.flatnonzero(fractional | (arr < 0))
+    if bad.size:
+        j = int(bad[0])
+        if fractional[j]:
+            raise fail(f"{param}[{j}]", rule, float(arr[j]))
+        raise fail(f"{param}[{j}]", "an integer >= 0", int(arr[j]))
     return arr.astype(np.int64)
 
 
 def _exact_counts(sizes: Any, n: int, k: int | None, prefix: str) -> np.ndarray:
     arr = as_vector(sizes, "sizes", k)
     is_float = np.asarray(sizes).dtype.kind == "f"
-    if is_float and (arr >= 0).all() and (arr <= 1).all() and abs(arr.sum() - 1.0) <= 1e-6:
-        return largest_remainder(arr / arr.sum(), n)
-    counts = _check_counts(arr, "sizes")
+    if is_float and (arr >= 0).all() and (arr <= 1).all():
+        if abs(arr.sum() - 1.0) <= 1e-6:
+            return largest_remainder(arr / arr.sum(), n)
+        if (arr != np.floor(arr)).any():        # fractions, as the CLI calls them
+            raise fail("sizes", "fractions summing to 1 (or integer counts summing to n)", sizes,
+                       detail=f"a sum of {arr.sum():.6g}")
+    counts = _check_counts(arr, "sizes", f"an integer ({_SIZES_RULE})")
     if int(counts.sum()) != n:
         raise InfeasibleError(f"{prefix}sizes sum to {int(counts.sum())} but the data has {n} rows")
     return counts
@@ -116,9 +142,10 @@ def _bounds(size_min: Any, size_max: Any, n: int, k: int, prefix: str
     lo = _check_counts(as_vector(0 if size_min is None else size_min, "size_min", k), "size_min")
     hi = _check_counts(as_vector(n if size_max is None else size_max, "size_max", k), "size_max")
     hi = np.minimum(hi, n)
-    for j in range(k):
-        if lo[j] > hi[j]:
-            raise InfeasibleError(f"{prefix}size_min[{j}]={lo[j]} > {prefix}size_max[{j}]={hi[j]}")
+    crossed = np.flatnonzero(lo > hi)
+    if crossed.size:
+        j = int(crossed[0])
+        raise InfeasibleError(f"{prefix}size_min[{j}]={lo[j]} > {prefix}size_max[{j}]={hi[j]}")
     if int(hi.sum()) < n:
         raise InfeasibleError(
             f"{prefix}size_max sums to {int(hi.sum())} < {n} points: no assignment can place every point")
@@ -134,13 +161,30 @@ def check_not_both(sizes: Any, size_min: Any, size_max: Any) -> None:
         raise fail("sizes", "None (omitted) when 'size_min' or 'size_max' is given", sizes)
 
 
-def infer_k(n_clusters: Any, *arrays: Any) -> int | None:
-    """``n_clusters`` (validated) or the length of the first 1-D array; None when neither."""
+def _ndim(value: Any) -> int:
+    try:
+        return int(np.ndim(value))
+    except (TypeError, ValueError):               # ragged nesting: as_vector says why
+        return -1
+
+
+MAX_EMPTY_CLUSTERS = 1000
+"""More clusters than points (necessarily some empty) are accepted up to this many clusters."""
+
+
+def infer_k(n_clusters: Any, *arrays: Any, n: int | None = None) -> int | None:
+    """``n_clusters`` (validated) or the length of the first 1-D array; None when neither.
+
+    With ``n`` (the number of points), k is at most ``max(n, MAX_EMPTY_CLUSTERS)``: beyond the
+    points the clusters can only stay empty, and a huge k would only allocate."""
     k = None if n_clusters is None else as_int(n_clusters, "n_clusters", minimum=1)
     for arr in arrays:
-        if arr is not None and np.ndim(arr) == 1:
+        if arr is not None and _ndim(arr) == 1:
             if k is None:
                 k = len(arr)
+    if k is not None and n is not None and k > max(n, MAX_EMPTY_CLUSTERS):
+        raise fail("n_clusters", f"at most max(n, {MAX_EMPTY_CLUSTERS}) = {max(n, MAX_EMPTY_CLUSTERS)} "
+                   f"(more clusters than the {n} points can only stay empty)", k)
     return k
 
 
@@ -177,7 +221,7 @@ def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
         Sizes that no assignment can meet (sum != n, k > n, bounds that exclude every count).
     """
     check_not_both(sizes, size_min, size_max)
-    k = infer_k(n_clusters, sizes, size_min, size_max)
+    k = infer_k(n_clusters, sizes, size_min, size_max, n=n)
     if k is None:
         raise fail("n_clusters", "given when neither 'sizes' nor per-cluster bounds fix the number "
                    "of clusters", None)

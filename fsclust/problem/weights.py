@@ -65,7 +65,7 @@ def resolve_weight_bounds(sample_weight: np.ndarray, *, n_clusters: int | None =
     names = (f"{prefix}size_min", f"{prefix}size_max")
     if sizes is None and size_min is None and size_max is None:
         raise fail(names[1], "given (a total-weight bound) when size_unit='weight'", None)
-    k = infer_k(n_clusters, sizes, size_min, size_max)
+    k = infer_k(n_clusters, sizes, size_min, size_max, n=len(sample_weight))
     if k is None:
         raise fail("n_clusters", "given when no per-cluster array fixes the number of clusters", None)
     if sizes is not None:

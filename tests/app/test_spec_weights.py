@@ -153,7 +153,10 @@ def test_medoids_cluster_the_matrix_directly(folder: Path, capsys) -> None:
     medoids = [NAMES[i] for i in expected.centers]
     assert summary["medoids"] == medoids and summary["centers"] == expected.centers.tolist()
     assert rows(out / "medoids.csv") == [["cluster", "medoid"], *map(list, zip("ABC", medoids, strict=True))]
-    assert sorted(p.name for p in out.iterdir()) == ["labels.csv", "medoids.csv", "summary.json"]
+    from fsclust.app.outputs import MANIFEST, read_manifest
+
+    listed = sorted(p.name for p in out.iterdir() if p.name != MANIFEST)
+    assert listed == sorted(read_manifest(out)["files"]) == ["labels.csv", "medoids.csv", "summary.json"]
     assert [c["cost"] for c in summary["clusters"]] == pytest.approx(
         [D[expected.labels == j, expected.centers[j]].sum() for j in range(3)])
     assert "mds" not in summary and summary["method"] == "medoids"

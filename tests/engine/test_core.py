@@ -89,8 +89,9 @@ def test_the_engine_runs_a_non_kmeans_problem() -> None:
     assert run.converged
     assert sorted(run.centers.tolist()) == [4.5, 104.5]
     assert run.objective == pytest.approx(2 * 25.0)
-    best, runs = run_restarts(x, parts, n_init=3, max_iter=50, tol=0.0, rng=np.random.default_rng(0))
-    assert runs[best].objective == run.objective
+    restarts = run_restarts(x, parts, n_init=3, max_iter=50, tol=0.0, rng=np.random.default_rng(0))
+    assert restarts.run.objective == run.objective
+    assert restarts.objectives[restarts.best] == run.objective
 
 
 def test_progress_callback_sees_every_restart(blobs: np.ndarray) -> None:

@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fsclust import FixedSizeKMedoids, solve_medoids
 from fsclust.engine.driver import medoid_parts, medoid_problem, resolve_backend
@@ -197,3 +199,81 @@ def test_medoid_init_plusplus_gives_distinct_points():
     init = medoid_init("k-medoids++", 20, 8)
     medoids = init(D, np.random.default_rng(0))
     assert len(set(medoids.tolist())) == 8
+
+
+# --- a medoid is a member of its cluster (issue 11, item 8) -------------------------------------
+def _check_members(D: np.ndarray, result, weight: np.ndarray | None = None) -> None:
+    w = np.ones(D.shape[0]) if weight is None else weight
+    for j, medoid in enumerate(result.centers.tolist()):
+        assert result.labels[medoid] == j, (result.labels.tolist(), result.centers.tolist())
+    direct = float(sum(w[i] * D[i, result.centers[result.labels[i]]] for i in range(D.shape[0])))
+    assert result.objective == pytest.approx(direct, abs=1e-9)
+
+
+def test_duplicate_points_keep_every_medoid_in_its_cluster():
+    x = np.array([0.0, 0.0, 0.0, 0.0, 5.0, 5.0, 5.0])
+    D = np.abs(x[:, None] - x[None, :])
+    for seed in range(8):
+        result = solve_medoids(D, sizes=[3, 1, 3], n_init=3, random_state=seed)
+        _check_members(D, result)
+
+
+@settings(max_examples=40, deadline=None)
+@given(positions=st.lists(st.integers(0, 3), min_size=3, max_size=9),
+       data=st.data())
+def test_medoids_are_members_on_random_instances_with_duplicates(positions, data):
+    x = np.array(positions, dtype=np.float64)            # few distinct values: many duplicates
+    n = x.size
+    k = data.draw(st.integers(1, min(3, n)))
+    D = np.abs(x[:, None] - x[None, :]) * data.draw(st.sampled_from([1.0, 0.5, 3.0]))
+    if data.draw(st.booleans()):
+        cuts = sorted(data.draw(st.lists(st.integers(1, n - 1), min_size=k - 1, max_size=k - 1,
+                                         unique=True))) if k > 1 else []
+        sizes = np.diff([0, *cuts, n]).tolist()
+        options = {"sizes": sizes}
+    else:
+        lo = data.draw(st.integers(0, n // k))
+        options = {"n_clusters": k, "size_min": lo, "size_max": max(lo, -(-n // k)) + 1}
+    weight = data.draw(st.one_of(st.none(), st.just(np.linspace(0.5, 2.0, n))))
+    result = solve_medoids(D, sample_weight=weight, n_init=2, random_state=data.draw(st.integers(0, 9)),
+                           solver=data.draw(st.sampled_from(["flow", "dual", "lp"])), **options)
+    _check_members(D, result, weight)
+
+
+def test_karonkka_medoids_table_medoids_sit_at_their_tables():
+    from pathlib import Path
+
+    from fsclust import load_spec, solve_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[2] / "models" / "karonkka-medoids.yaml")
+    result = solve_spec(spec)                                   # the spec's 200 restarts
+    _check_members(spec.problem.X, result)
+    er = spec.point_names.index("ER")
+    assert result.centers[result.labels[er]] in np.flatnonzero(result.labels == result.labels[er])
+
+
+def test_medoids_need_a_point_per_cluster():
+    with pytest.raises(InfeasibleError, match=r"k-medoids represents every cluster by one of its "
+                                              r"points, but size_max\[1\] = 0"):
+        solve_medoids(manhattan(4, 0), size_min=[0, 0], size_max=[4, 0])
+    with pytest.raises(InfeasibleError, match=r"max\(size_min, 1\) sums to 5 > 4 points"):
+        solve_medoids(manhattan(4, 0), size_min=[4, 0], size_max=[4, 4])
+
+
+def test_home_medoids_repairs_and_refuses_empty_clusters():
+    from fsclust.models.kmedoids import home_medoids
+
+    D = manhattan(6, 1)
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    assert home_medoids(D, labels, np.array([1, 4])).tolist() == [1, 4]
+    repaired = home_medoids(D, labels, np.array([4, 1]))
+    assert labels[repaired].tolist() == [0, 1]
+    with pytest.raises(InfeasibleError, match="left cluster 1 empty"):
+        home_medoids(D, np.zeros(6, dtype=int), np.array([0, 1]))
+
+
+def test_huge_dissimilarities_are_refused_naming_the_limit():
+    D = manhattan(5, 2) * 1e299
+    with pytest.raises(ValidationError, match=r"The 'X' parameter must be dissimilarities <= 1e\+299 "
+                                              r"\(for n=5 and max weight 1"):
+        solve_medoids(D, n_clusters=2)

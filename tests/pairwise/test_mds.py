@@ -54,3 +54,20 @@ def test_mds_preserves_cluster_structure_in_karonkka() -> None:
     family = [table.names.index(n) for n in ("JR", "ER", "IR", "NR")]
     assert np.allclose(emb.X[family], emb.X[family[0]], atol=1e-6)
     assert emb.X.shape == (22, int((emb.eigenvalues > 1e-9 * abs(emb.eigenvalues).max()).sum()))
+
+
+# --- issue 11, item 1: the range classical MDS accepts -----------------------------------------
+@pytest.mark.parametrize("top", [1e160, 1e300, np.inf])
+def test_huge_distances_are_refused_naming_the_limit(top: float) -> None:
+    d = np.array([[0.0, top, 3.0], [top, 0.0, 4.0], [3.0, 4.0, 0.0]])
+    with pytest.raises(ValidationError, match=r"The 'distances' parameter must be distances <= "
+                                              r"1.67e\+149 \(5e149 / n for n=3: classical MDS squares"):
+        classical_mds(d)
+
+
+@pytest.mark.parametrize("unit", [1e-200, 1.0, 1e140])
+def test_the_embedding_is_exact_at_any_scale(unit: float) -> None:
+    d = np.array([[0.0, 3.0, 5.0], [3.0, 0.0, 4.0], [5.0, 4.0, 0.0]])
+    emb = classical_mds(d * unit)
+    assert emb.n_components == 2
+    assert np.allclose(pairwise_distances(emb.X / unit), d, atol=1e-9)

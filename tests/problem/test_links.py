@@ -184,3 +184,18 @@ def test_time_limit_without_proof_is_an_error_not_an_approximation() -> None:
     assert isinstance(error, SolverError)
     assert str(error) == ("CP-SAT reached time_limit=0.5 s without proving the assignment optimal "
                           "(status FEASIBLE); raise the time limit")
+
+
+# --- issue 11, item 7: consistency of the link checks ------------------------------------------
+@pytest.mark.parametrize("key", ["must_link", "cannot_link"])
+def test_a_self_pair_is_refused_in_both_lists(key: str) -> None:
+    with pytest.raises(ValidationError, match=rf"The '{key}\[0\]' parameter must be a list of "
+                                              r"distinct points. Got \[1, 1\] instead."):
+        make_links(5, **{key: [[1, 1]]})
+
+
+def test_a_pair_in_both_lists_is_refused_in_override_mode_too() -> None:
+    links = make_links(4, [[0, 1]], [[1, 0]])
+    with pytest.raises(InfeasibleError, match=r"cannot-link pair \(0, 1\) lies inside the must-link "
+                                              r"group \{0, 1\}: the constraints contradict each other"):
+        override_distances(np.ones((4, 4)) - np.eye(4), links)

@@ -50,8 +50,9 @@ def test_k_from_array_bounds() -> None:
     ({"sizes": [3, 3]}, InfeasibleError, "sizes sum to 6 but the data has 7 rows"),
     ({"sizes": [8, -1]}, ValidationError, r"The 'sizes\[1\]' parameter must be an integer >= 0. Got -1 "
                                           r"instead."),
-    ({"sizes": [3.5, 3.5]}, ValidationError, r"The 'sizes\[0\]' parameter must be an integer. Got 3.5 "
-                                             r"instead."),
+    ({"sizes": [3.5, 3.5]}, ValidationError, r"The 'sizes\[0\]' parameter must be an integer \(integer "
+                                             r"counts summing to n, or fractions in \[0, 1\] summing "
+                                             r"to 1\). Got 3.5 instead."),
     ({"n_clusters": 8}, InfeasibleError, r"n_clusters=8 exceeds the number of points \(7\)"),
     ({"n_clusters": 2, "size_max": 3}, InfeasibleError,
      "size_max sums to 6 < 7 points: no assignment can place every point"),
@@ -77,3 +78,27 @@ def test_size_errors(kwargs: dict, error: type, message: str) -> None:
 def test_more_clusters_than_points_allowed_with_explicit_bounds() -> None:
     sizes = resolve_sizes(2, n_clusters=3, size_min=0, size_max=1)
     assert sizes.n_clusters == 3 and sizes.hi.tolist() == [1, 1, 1]
+
+
+# --- issue 11, item 7: one story for sizes in the library and the YAML spec --------------------
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"sizes": [True, 4, 4]}, r"The 'sizes' parameter must be a number or a 1-D array of numbers "
+                              r"\(not booleans\). Got \[True, 4, 4\] instead."),
+    ({"size_min": [True, 1, 1], "size_max": 4}, r"The 'size_min' parameter must be .*\(not booleans\)"),
+    ({"n_clusters": 2, "size_max": np.array([True, True])}, r"The 'size_max' parameter .*not booleans"),
+    ({"sizes": [0.5, 0.3, 0.3]}, r"The 'sizes' parameter must be fractions summing to 1 \(or integer "
+                                 r"counts summing to n\). Got a sum of 1.1 instead."),
+    ({"sizes": [4.5, 4, 0.5]}, r"The 'sizes\[0\]' parameter must be an integer \(integer counts "
+                               r"summing to n, or fractions in \[0, 1\] summing to 1\). Got 4.5 instead."),
+    ({"n_clusters": 2, "size_min": [[1], [1, 2]]},
+     r"The 'size_min' parameter must be a number or a 1-D array of numbers"),
+])
+def test_size_messages(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        resolve_sizes(9, **kwargs)
+
+
+def test_the_blamed_parameter_is_recorded() -> None:
+    with pytest.raises(ValidationError) as info:
+        resolve_sizes(9, size_min=[1, 1, 1], size_max=[4, 4])
+    assert info.value.param == "size_max"

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from fsclust.assign._sat import solve_interruptibly
 from fsclust.assign.capacity.integer import IntegerProblem
 from fsclust.assign.capacity.lp_round import lp_round, relative_gap
 from fsclust.errors import InfeasibleError, SolverError
@@ -67,7 +68,7 @@ def solve_cpsat(cost: np.ndarray, ip: IntegerProblem, *, time_limit: float,
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = time_limit
-    code = solver.solve(model)
+    code = solve_interruptibly(solver, model)
     status = _cpsat_status(solver, code)
     if status == "INFEASIBLE" and hint is not None:   # numerical trouble: a feasible labelling exists
         return hint, "HEURISTIC", {"gap": _gap(cost, hint, lp_bound), "lp_bound": lp_bound,
