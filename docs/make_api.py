@@ -3,7 +3,7 @@
 Usage::
 
     python docs/make_api.py            # rewrite docs/api.md
-    python docs/make_api.py --check    # exit 1 when docs/api.md is out of date
+    python docs/make_api.py --check    # exit 1 when docs/api.md is stale or a docstring lacks sections
 
 The test suite runs the check (tests/test_docs.py), so the reference never drifts from the code.
 """
@@ -47,8 +47,28 @@ def _entry(name: str, obj: object) -> str:
     kind = _kind(obj)
     head = f"### `fsclust.{name}`\n\n*{kind}* — defined in `{getattr(obj, '__module__', 'fsclust')}`\n"
     if kind == "data":
-        return head + f"\n```python\n{name} = {obj!r}\n```\n"
-    return head + f"\n```python\n{_signature(name, obj)}\n```\n\n```text\n{doc}\n```\n"
+        shown = f"dict with keys {list(obj)}" if isinstance(obj, dict) else repr(obj)
+        return head + f"\n```text\n{name}: {type(obj).__name__}, {shown}\n```\n"
+    return head + f"\n```text\n{_signature(name, obj)}\n```\n\n```text\n{doc}\n```\n"
+
+
+def missing_sections() -> list[str]:
+    """Public names whose docstring lacks a required numpydoc section: functions need
+    Parameters (when they take any) and Returns; classes need Parameters or Attributes."""
+    missing = []
+    for name in fsclust.__all__:
+        obj = getattr(fsclust, name)
+        kind = _kind(obj)
+        if kind == "data" or (kind == "class" and issubclass(obj, (BaseException, Warning))):
+            continue                        # exceptions take their message only
+        found = sections(inspect.getdoc(obj) or "")
+        if kind == "class":
+            need = [] if found & {"Parameters", "Attributes"} else ["Parameters or Attributes"]
+        else:
+            takes = bool(inspect.signature(obj).parameters)
+            need = [s for s in ("Parameters", "Returns") if s not in found and (s != "Parameters" or takes)]
+        missing += [f"{name}: {section}" for section in need]
+    return missing
 
 
 def render() -> str:
@@ -69,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     text = render()
     if args.check:
+        missing = missing_sections()
+        if missing:
+            print("docstrings lack numpydoc sections: " + "; ".join(missing), file=sys.stderr)
+            return 1
         if not TARGET.exists() or TARGET.read_text() != text:
             print("docs/api.md is out of date: run python docs/make_api.py", file=sys.stderr)
             return 1

@@ -91,8 +91,19 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
     assignment step is the registry's ``cpsat`` links backend (honouring ``solver.time_limit``)
     around the ``solver.backend`` count backend. With ``clusters.size_unit: weight`` it is the
     capacity method ``solver.capacity_method`` (`fsclust.assign.capacity.methods`).
-    ``progress`` ``(restart_index, Run)`` is called as restarts finish, ``on_iteration``
-    ``(restart_index, IterationEvent)`` after every assignment step.
+
+    Parameters
+    ----------
+    spec : Spec
+        From `load_spec`.
+    progress : callable ``(restart_index, Run)``, optional
+        Called as restarts finish.
+    on_iteration : callable ``(restart_index, IterationEvent)``, optional
+        Called after every assignment step.
+
+    Returns
+    -------
+    SolveResult
     """
     settings = spec.solver
     options = Options(solver=settings.backend, capacity_method=settings.capacity_method,

@@ -80,8 +80,14 @@ def _count_backends() -> dict[str, AssignmentSolver]:
 
 
 def solver_names() -> list[str]:
-    """Names the ``solver`` parameter accepts besides ``"auto"``: the registered count backends,
-    in preference order (``cpsat``, the hard-links backend, is used automatically instead)."""
+    """Names the ``solver`` parameter accepts besides ``"auto"``.
+
+    Returns
+    -------
+    list of str
+        The registered count backends, in preference order (``cpsat``, the hard-links backend,
+        is used automatically instead).
+    """
     return list(_count_backends())
 
 
@@ -108,6 +114,21 @@ def _usable(solver: AssignmentSolver, sizes: Sizes) -> bool:
 def get_solver(solver: str | AssignmentSolver | None, sizes: Sizes | None = None,
                n: int = 0) -> AssignmentSolver:
     """Look up a backend by name (or accept an object) and check it can solve the problem.
+
+    Parameters
+    ----------
+    solver : str, AssignmentSolver or None
+        A name from `solver_names`, ``"auto"`` (None means the default, ``"auto"``), or a
+        backend object.
+    sizes : Sizes, optional
+        The problem's sizes: checked against the backend's capabilities, and what ``"auto"``
+        decides on.
+    n : int, default 0
+        Number of points (for ``"auto"``).
+
+    Returns
+    -------
+    AssignmentSolver
 
     Raises
     ------

@@ -98,6 +98,15 @@ class AssignmentSolver(Protocol):
 
     Implementations assume validated input: ``cost`` is a finite float64 array of shape
     (n, k) and ``sizes`` is a feasible `Sizes` the backend's capabilities cover.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``solver="name"``).
+    library : str
+        The third-party package it needs (for the install hint).
+    capabilities : Capabilities
+        What it can solve (exact sizes, bounds, warm starts, on-demand costs, links).
     """
 
     name: str

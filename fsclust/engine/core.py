@@ -108,7 +108,23 @@ def _step(data: Any, parts: Parts, centers: Any, warm: np.ndarray | None) -> Ass
 
 def run_once(data: Any, parts: Parts, *, max_iter: int, tol: float, rng: np.random.Generator,
              on_iteration: IterationObserver | None = None) -> Run:
-    """One run: `alternate` from ``parts.init(data, rng)``, then ``parts.refine`` if given."""
+    """One run: `alternate` from ``parts.init(data, rng)``, then ``parts.refine`` if given.
+
+    Parameters
+    ----------
+    data : object
+        What the parts work on (k-means: X of shape (n, d)).
+    parts : Parts
+    max_iter, tol
+        As for `alternate`.
+    rng : numpy.random.Generator
+    on_iteration : callable ``(IterationEvent) -> None``, optional
+        Called after every assignment step.
+
+    Returns
+    -------
+    Run
+    """
     run = alternate(data, parts, parts.init(data, rng), max_iter=max_iter, tol=tol,
                     on_iteration=on_iteration)
     return run if parts.refine is None else parts.refine(data, run, rng)
@@ -198,6 +214,24 @@ def run_restarts(data: Any, parts: Parts, *, n_init: int, max_iter: int, tol: fl
     ``(restart_index, IterationEvent)`` after every assignment step (from the worker threads
     when ``n_jobs`` is not 1). Memory does not grow with ``n_init`` beyond one float per
     restart: only the runs that can still be the best are kept.
+
+    Parameters
+    ----------
+    data : object
+        What the parts work on (k-means: X of shape (n, d)).
+    parts : Parts
+    n_init, max_iter, tol
+        Restarts, and as for `alternate`.
+    rng : numpy.random.Generator
+        Source of every restart's seed.
+    progress : callable ``(restart_index, Run)``, optional
+    n_jobs : int, optional
+    on_iteration : callable ``(restart_index, IterationEvent)``, optional
+
+    Returns
+    -------
+    Restarts
+        The best run, its index, and every restart's objective.
     """
     def one(task: tuple[int, int]) -> Run:
         index, seed = task

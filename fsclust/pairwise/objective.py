@@ -49,7 +49,21 @@ def cluster_weights(counts: np.ndarray, objective: str) -> np.ndarray:
 
 
 def within_cluster_means(distances: Any, labels: Any, n_clusters: int | None = None) -> np.ndarray:
-    """Mean distance over the pairs of every cluster, shape (k,) (0 for clusters below 2 points)."""
+    """Mean distance over the pairs of every cluster.
+
+    Parameters
+    ----------
+    distances : array-like of shape (n, n)
+        Symmetric, zero diagonal.
+    labels : array-like of shape (n,)
+    n_clusters : int, optional
+        Default: ``max(labels) + 1``.
+
+    Returns
+    -------
+    ndarray of shape (k,)
+        0 for clusters below 2 points.
+    """
     sums, counts = _cluster_sums(distances, labels, n_clusters)
     return sums * cluster_weights(counts, "mean")
 
@@ -65,7 +79,21 @@ def _cluster_sums(distances: Any, labels: Any, n_clusters: int | None) -> tuple[
 
 def pairwise_objective(distances: Any, labels: Any, *, objective: str = "sum",
                        n_clusters: int | None = None) -> float:
-    """The objective ``f`` of the module docstring for ``labels`` (n,) and ``distances`` (n, n)."""
+    """The objective ``f`` of the module docstring.
+
+    Parameters
+    ----------
+    distances : array-like of shape (n, n)
+        Symmetric, zero diagonal.
+    labels : array-like of shape (n,)
+    objective : {"sum", "mean"}, default "sum"
+        Sum of within-cluster pair distances, or the sum of every cluster's mean.
+    n_clusters : int, optional
+
+    Returns
+    -------
+    float
+    """
     sums, counts = _cluster_sums(distances, labels, n_clusters)
     return float((sums * cluster_weights(counts, objective)).sum())
 
