@@ -36,10 +36,9 @@ def _blocks() -> list[tuple[str, int, str, str]]:
     for path in DOCS:
         text = path.read_text()
         for match in FENCE.finditer(text):
-            lang = match.group(1)
-            assert lang, f"{path.name}:{text[:match.start()].count(chr(10)) + 1}: a code block needs a language"
+            lang, line = match.group(1), text[:match.start()].count("\n") + 1
+            assert lang, f"{path.name}:{line}: a code block needs a language"
             if lang in TESTED:
-                line = text[:match.start()].count("\n") + 1
                 found.append((path.relative_to(ROOT).as_posix(), line, lang, match.group(2)))
     return found
 
