@@ -42,6 +42,14 @@ class NotFittedError(ValidationError, SklearnNotFittedError):
     `NotFittedError` and fsclust's `ValidationError` at once)."""
 
 
+def _keep_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
+    """Store every constructor argument unchanged, as scikit-learn requires (``params`` is the
+    constructor's ``locals()``)."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 def _check_fitted(estimator: BaseEstimator) -> None:
     try:
         check_is_fitted(estimator)
@@ -389,23 +397,7 @@ class FixedSizeKMeans(_FixedSizeEstimator):
                  local_search: str | None = None, local_search_budget: int | None = None,
                  local_search_seconds: float | None = None, size_unit: str = "count",
                  capacity_method: str = "auto", verbose: int = 0) -> None:
-        self.n_clusters = n_clusters
-        self.sizes = sizes
-        self.size_min = size_min
-        self.size_max = size_max
-        self.solver = solver
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.local_search = local_search
-        self.local_search_budget = local_search_budget
-        self.local_search_seconds = local_search_seconds
-        self.size_unit = size_unit
-        self.capacity_method = capacity_method
-        self.verbose = verbose
+        _keep_params(self, locals())
 
     def _problem(self, X: np.ndarray, sample_weight: np.ndarray | None) -> Problem:
         return Problem.create(X, sample_weight=sample_weight, **self._sizes(X.shape[0]))
@@ -492,21 +484,7 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
                  tol: float = 1e-6, random_state: Any = None, n_jobs: int | None = None,
                  size_unit: str = "count", capacity_method: str = "auto", verbose: int = 0,
                  metric: str = "precomputed") -> None:
-        self.n_clusters = n_clusters
-        self.sizes = sizes
-        self.size_min = size_min
-        self.size_max = size_max
-        self.solver = solver
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.size_unit = size_unit
-        self.capacity_method = capacity_method
-        self.verbose = verbose
-        self.metric = metric
+        _keep_params(self, locals())
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMedoids:
         """Cluster the points of the (n, n) dissimilarity matrix ``X``.
