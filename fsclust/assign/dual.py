@@ -103,9 +103,10 @@ class _Kernel:
             return {"rounds": 0, "moves": 0}
         rho = _boundary(self.regret, total, k)
         rows = np.flatnonzero(self.regret < rho) if np.isfinite(rho) else np.arange(n)
+        state = self.k.new_state(self.cost, self.labels, u, excess, self.cap, self.f, self.links,
+                                 _candidates(k))
         rounds, moves = self.k.successive_shortest_paths(
-            self.cost, self.labels, u, excess, self.cap, self.f, *self.links,
-            _candidates(k), rho, rows, 1e-13 * max(self.scale, 1e-300), n + k + 10)
+            state, rho, rows, 1e-13 * max(self.scale, 1e-300), n + k + 10)
         if rounds == -2:     # validated sizes are always feasible: a numerical failure
             raise SolverError("the dual solver found no path to meet the sizes, which validated "
                               "sizes always allow: the costs are not finite or span too wide a "

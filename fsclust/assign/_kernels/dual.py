@@ -3,23 +3,37 @@
 The cost ``C`` is a dense (n, k) matrix or an on-demand view (`._cost_access`); the kernels
 read it only through ``row_keys`` and ``n_cols``, so one source compiles for both.
 
-State shared by the kernels (``k`` clusters, ``K = k`` or ``k + 1`` nodes with the dummy node
-``D = k`` for size bounds, ``T`` candidates per list):
+The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of arrays built by
+`new_state`, and take it plus their few per-call arguments (``k`` clusters, ``K = k`` or
+``k + 1`` nodes with the dummy node ``D = k`` for size bounds, ``T`` candidates per list):
 
-* ``a`` (n,): current cluster of every point; ``head`` (k,), ``nxt``/``prv`` (n,): members of
-  every cluster as doubly linked lists.
+* ``C``: the cost; ``a`` (n,): current cluster of every point; ``head`` (k,), ``nxt``/``prv``
+  (n,): members of every cluster as doubly linked lists.
+* ``u`` (K,): prices; every point ``i`` sits at an argmin of ``C[i] - u[:k]``. ``e`` (K,):
+  node excesses, driven to zero.
+* ``cap`` (k,), ``f`` (k,): units of cluster ``j`` counted against the dummy node (bounds
+  only), at most ``cap[j] = hi[j] - lo[j]``.
 * ``keys``/``idx`` (k, k, T), ``count`` (k, k), ``tau`` (k, k): candidate list ``(p, l)`` holds,
   sorted by key, members ``i`` of ``p`` with key ``C[i, l] - C[i, p]``. Invariant: every member of
   ``p`` with key ``< tau[p, l]`` is in the list (entries of points that left ``p`` are dropped
   lazily); a full list has ``tau`` = its last key. ``filled`` (k,) marks rows built so far
   (rows are built lazily, on the first read, unless the whole set is filled in one pass).
-* ``W`` (k, k): cached list fronts (NaN: recompute).
-* ``u`` (K,): prices; every point ``i`` sits at an argmin of ``C[i] - u[:k]``.
-* ``f`` (k,): units of cluster ``j`` counted against the dummy node (bounds only), at most
-  ``cap[j] = hi[j] - lo[j]``.
+* ``W`` (k, k): cached exact list fronts (NaN: recompute).
+* Shortest-path scratch, all (K,): ``dist`` distances, ``pred`` tree predecessors (-1: root or
+  unreached), ``done`` settled, ``bound`` the tentative distance is only a lower bound,
+  ``order`` settled nodes in settling order, ``memo`` units a tree path can carry (-1:
+  unknown), ``stack`` a path being walked.
+
+numba notes. Every separately compiled function costs about a second of cold compile, so the
+helpers with a single caller are inlined (``inline="always"``). An inlined helper that takes the
+bundle and makes a call increfs and decrefs every array of the bundle each time it runs (about
+0.2 µs, more than a whole relaxation), so the helpers run per relaxation (`_known_front`,
+`_dummy_arc`) make no call, and the list primitives `_push` / `_insert` take their arrays.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
@@ -27,6 +41,50 @@ import numpy as np
 from fsclust.assign._kernels.cost_access import BLOCK, block_column, load_block, n_cols, row_keys
 
 _INF = np.inf
+
+
+class State(NamedTuple):
+    """The arrays shared by the successive-shortest-path kernels (fields: module docstring)."""
+
+    C: np.ndarray | tuple
+    a: np.ndarray
+    u: np.ndarray
+    e: np.ndarray
+    cap: np.ndarray
+    f: np.ndarray
+    head: np.ndarray
+    nxt: np.ndarray
+    prv: np.ndarray
+    keys: np.ndarray
+    idx: np.ndarray
+    count: np.ndarray
+    tau: np.ndarray
+    filled: np.ndarray
+    W: np.ndarray
+    dist: np.ndarray
+    pred: np.ndarray
+    done: np.ndarray
+    bound: np.ndarray
+    order: np.ndarray
+    memo: np.ndarray
+    stack: np.ndarray
+
+
+def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray, cap: np.ndarray,
+              f: np.ndarray, links: tuple[np.ndarray, np.ndarray, np.ndarray], n_cand: int) -> State:
+    """A `State` on the caller's arrays (updated in place) with empty lists and fresh scratch.
+
+    ``links`` is ``(head, nxt, prv)`` as filled by `link_members`; ``n_cand`` is ``T``.
+    """
+    k = cap.shape[0]
+    K = e.shape[0]
+    return State(C, a, u, e, cap, f, *links,
+                 keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
+                 count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
+                 filled=np.zeros(k, np.bool_), W=np.full((k, k), np.nan),
+                 dist=np.empty(K), pred=np.empty(K, np.int64), done=np.empty(K, np.bool_),
+                 bound=np.empty(K, np.bool_), order=np.empty(K, np.int64),
+                 memo=np.empty(K, np.int64), stack=np.empty(K, np.int64))
 
 
 @nb.njit(cache=True, inline="always")
@@ -85,10 +143,11 @@ def _push(keys, idx, count, tau, p, v, key, i):
 
 
 @nb.njit(cache=True)
-def _sort_row(keys, idx, count, p):
+def _sort_row(st, p):
     """Turn the heaps of row ``p`` into lists sorted by key."""
+    keys, idx = st.keys, st.idx
     for v in range(keys.shape[1]):
-        c = count[p, v]
+        c = st.count[p, v]
         order = np.argsort(keys[p, v, :c])
         sk = keys[p, v, :c][order]
         si = idx[p, v, :c][order]
@@ -96,59 +155,62 @@ def _sort_row(keys, idx, count, p):
         idx[p, v, :c] = si
 
 
-@nb.njit(cache=True)
-def fill_all(C, a, u, rho, rows, keys, idx, count, tau, filled):
+@nb.njit(cache=True, inline="always")
+def _fill_all(st, rho, rows):
     """Build every list from the *boundary* points ``rows``: those whose regret is below ``rho``.
 
     ``tau[p, v]`` starts at ``rho + u[v] - u[p]``: a member whose reduced cost to ``v`` is at
     least ``rho`` above its own (every point outside ``rows``) need not be listed for the
     invariant to hold. ``rho = inf`` with all rows lists the ``T`` best members of every pair.
     """
-    k = n_cols(C)
+    k = n_cols(st.C)
+    keys, idx, count, tau, u = st.keys, st.idx, st.count, st.tau, st.u
     count[:, :] = 0
     for p in range(k):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
     row = np.empty(k)
     for i in rows:
-        p = a[i]
-        row_keys(C, i, p, row)
+        p = st.a[i]
+        row_keys(st.C, i, p, row)
         for v in range(k):
             if row[v] < tau[p, v]:
                 _push(keys, idx, count, tau, p, v, row[v], i)
     for p in range(k):
-        _sort_row(keys, idx, count, p)
-    filled[:] = True
+        _sort_row(st, p)
+    st.filled[:] = True
 
 
 @nb.njit(cache=True)
-def _fill_row(C, keys, idx, count, tau, filled, head, nxt, p):
+def _fill_row(st, p):
     """Build every list of row ``p`` from the members of ``p`` (one scan of their rows)."""
-    k = n_cols(C)
+    k = n_cols(st.C)
+    keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[p, :] = 0
     tau[p, :] = _INF
     row = np.empty(k)
-    i = head[p]
+    i = st.head[p]
     while i >= 0:
-        row_keys(C, i, p, row)
+        row_keys(st.C, i, p, row)
         for v in range(k):
             if row[v] < tau[p, v]:
                 _push(keys, idx, count, tau, p, v, row[v], i)
-        i = nxt[i]
-    _sort_row(keys, idx, count, p)
-    filled[p] = True
+        i = st.nxt[i]
+    _sort_row(st, p)
+    st.filled[p] = True
 
 
 @nb.njit(cache=True)
-def _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v):
+def _front(st, p, v):
     """``(w, exact)``: the cheapest key ``w = min_{i in p} C[i, v] - C[i, p]`` (inf when ``p`` is
-    empty; the point is ``idx[p, v, 0]``), or, when the list cannot tell (``exact`` False), the
-    lower bound ``tau[p, v]`` on it."""
-    if not filled[p]:
-        _fill_row(C, keys, idx, count, tau, filled, head, nxt, p)
+    empty; the point is ``idx[p, v, 0]``), cached in ``W``, or, when the list cannot tell
+    (``exact`` False), the lower bound ``tau[p, v]`` on it."""
+    if not st.filled[p]:
+        _fill_row(st, p)
+    keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     c = count[p, v]
     drop = 0
-    while drop < c and a[idx[p, v, drop]] != p:
+    while drop < c and st.a[idx[p, v, drop]] != p:
         drop += 1
     if drop > 0:
         for t in range(drop, c):
@@ -157,28 +219,45 @@ def _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v):
         c -= drop
         count[p, v] = c
     if c > 0 and keys[p, v, 0] <= tau[p, v]:
+        st.W[p, v] = keys[p, v, 0]
         return keys[p, v, 0], True
-    return tau[p, v], tau[p, v] == _INF
+    if tau[p, v] == _INF:
+        st.W[p, v] = _INF
+        return _INF, True
+    return tau[p, v], False
 
 
-@nb.njit(cache=True)
-def _exact_front(C, a, keys, idx, count, tau, filled, head, nxt, p, v):
+@nb.njit(cache=True, inline="always")
+def _exact_front(st, p, v):
     """The exact cheapest key of ``(p, v)``; rebuilds row ``p`` from all its members if needed
     (one read of each member's row refreshes all k lists of the row)."""
-    w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+    w, exact = _front(st, p, v)
     if not exact:
-        _fill_row(C, keys, idx, count, tau, filled, head, nxt, p)
-        w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
+        _fill_row(st, p)
+        w, exact = _front(st, p, v)
     return w
 
 
-@nb.njit(cache=True)
-def _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, i, p, v):
-    """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``.
+@nb.njit(cache=True, inline="always")
+def _known_front(st, p, v):
+    """``(w, exact, known)``: `_front` when it needs no look at the list (``known``): the cached
+    ``W``, or the bound ``tau`` of an empty built list (on a large k most pairs of clusters are far
+    apart and have no boundary points, and this is the common case)."""
+    w = st.W[p, v]
+    if not np.isnan(w):
+        return w, True, True
+    if st.filled[p] and st.count[p, v] == 0:
+        return st.tau[p, v], st.tau[p, v] == _INF, True
+    return w, False, False
 
-    ``W`` (k, k) caches list fronts (NaN: recompute); entries whose front was ``i`` go stale.
-    """
-    k = n_cols(C)
+
+@nb.njit(cache=True, inline="always")
+def _move(st, i, p, v):
+    """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``;
+    cached fronts ``W`` that were ``i`` go stale."""
+    k = n_cols(st.C)
+    keys, idx, count, tau, W = st.keys, st.idx, st.count, st.tau, st.W
+    head, nxt, prv = st.head, st.nxt, st.prv
     for m in range(k):
         if count[p, m] > 0 and idx[p, m, 0] == i:
             W[p, m] = np.nan
@@ -188,16 +267,16 @@ def _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, i, p, v):
         head[p] = nxt[i]
     if nxt[i] >= 0:
         prv[nxt[i]] = prv[i]
-    a[i] = v
+    st.a[i] = v
     prv[i] = -1
     nxt[i] = head[v]
     if head[v] >= 0:
         prv[head[v]] = i
     head[v] = i
-    if not filled[v]:
+    if not st.filled[v]:
         return
     row = np.empty(k)
-    row_keys(C, i, v, row)
+    row_keys(st.C, i, v, row)
     for m in range(k):
         key = row[m]
         if key < tau[v, m]:
@@ -334,89 +413,77 @@ def initial_excess(cnt, u, lo, cap, f, has_dummy):
 
 
 @nb.njit(cache=True, inline="always")
-def _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, p, v):
-    """`_front` through the cache ``W`` of exact arc keys (filled when the answer is exact).
-
-    An empty list of a built row answers with its bound ``tau`` at once: on a large k most
-    pairs of clusters are far apart and have no boundary points, and this is the common case.
-    """
-    w = W[p, v]
-    if not np.isnan(w):
-        return w, True
-    if filled[p] and count[p, v] == 0:
-        return tau[p, v], tau[p, v] == _INF
-    w, exact = _front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
-    if exact:
-        W[p, v] = w
-    return w, exact
+def _dummy_arc(st, k, p, v):
+    """Reduced weight of the usable arc ``p -> D`` (``v == k``) or ``D -> v`` (inf when unusable)."""
+    u = st.u
+    if v == k:
+        return u[p] - u[k] if st.f[p] < st.cap[p] else _INF
+    return u[k] - u[v] if st.f[v] > 0 else _INF
 
 
 @nb.njit(cache=True, inline="always")
-def _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v):
+def _edge(st, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
-    k = n_cols(C)
+    k = n_cols(st.C)
     if p < k and v < k:
-        w = W[p, v]
+        w = st.W[p, v]
         if np.isnan(w):
-            w = _exact_front(C, a, keys, idx, count, tau, filled, head, nxt, p, v)
-            W[p, v] = w
-        return w - u[v] + u[p] if w < _INF else _INF
-    if v == k:
-        return u[p] - u[k] if f[p] < cap[p] else _INF
-    return u[k] - u[v] if f[v] > 0 else _INF
+            w = _exact_front(st, p, v)
+        return w - st.u[v] + st.u[p] if w < _INF else _INF
+    return _dummy_arc(st, k, p, v)
 
 
-@nb.njit(cache=True)
-def _through(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, s, v):
+@nb.njit(cache=True, inline="always")
+def _through(st, s, v):
     """``(distance to v via the settled node s, exact)``; not exact: a lower bound."""
-    k = n_cols(C)
+    k = n_cols(st.C)
+    dist, u = st.dist, st.u
     if s < k and v < k:
-        w, exact = _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, s, v)
+        w, exact, known = _known_front(st, s, v)
+        if not known:
+            w, exact = _front(st, s, v)
         return max(dist[s] + u[s] + w - u[v], dist[s]), exact
-    rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, s, v)
-    return dist[s] + max(rw, 0.0), True
+    return dist[s] + max(_dummy_arc(st, k, s, v), 0.0), True
 
 
-@nb.njit(cache=True)
-def _resolve(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred, order,
-             settled, v):
-    """Exact tentative distance of ``v`` over all settled nodes (rebuilding rows whose lists
-    only gave a lower bound on the way)."""
+@nb.njit(cache=True, inline="always")
+def _resolve(st, settled, v):
+    """Exact tentative distance of ``v`` over the first ``settled`` nodes of ``order``
+    (rebuilding rows whose lists only gave a lower bound on the way)."""
     while True:
         best = _INF
         arg = -1
         exact = True
         for q in range(settled):
-            s = order[q]
+            s = st.order[q]
             if s != v:
-                nd, ok = _through(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt,
-                                  dist, s, v)
+                nd, ok = _through(st, s, v)
                 if nd < best:
                     best, arg, exact = nd, s, ok
         if exact or arg < 0:
-            dist[v] = best
-            pred[v] = arg
+            st.dist[v] = best
+            st.pred[v] = arg
             return
-        _fill_row(C, keys, idx, count, tau, filled, head, nxt, arg)
+        _fill_row(st, arg)
 
 
-@nb.njit(cache=True)
-def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred, done,
-              bound, order):
+@nb.njit(cache=True, inline="always")
+def _dijkstra(st):
     """Shortest paths from all over-full nodes until every under-full node is settled.
 
     Arcs whose list only bounds their weight from below are relaxed with the bound (``bound``
     marks such tentative distances) and made exact before their head is settled.
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
-    k = n_cols(C)
+    k = n_cols(st.C)
+    e, u, dist, pred, bound = st.e, st.u, st.dist, st.pred, st.bound
     K = e.shape[0]
     sinks = 0
     rem = np.empty(K, np.int64)           # unsettled nodes (settling swaps one out)
     for j in range(K):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
-        done[j] = False
+        st.done[j] = False
         bound[j] = False
         rem[j] = j
         if e[j] < 0:
@@ -435,14 +502,13 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
         if p < 0:
             break
         if bound[p]:
-            _resolve(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, dist, pred,
-                     order, settled, p)
+            _resolve(st, settled, p)
             bound[p] = False
             continue
         n_rem -= 1
         rem[at] = rem[n_rem]
-        done[p] = True
-        order[settled] = p
+        st.done[p] = True
+        st.order[settled] = p
         settled += 1
         top = best
         if e[p] < 0:
@@ -452,12 +518,13 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
         for r in range(n_rem):
             v = rem[r]
             if p < k and v < k:
-                w, exact = _cached_front(C, a, keys, idx, count, tau, filled, W, head, nxt, p, v)
+                w, exact, known = _known_front(st, p, v)
+                if not known:
+                    w, exact = _front(st, p, v)
                 nd = max(best + u[p] + w - u[v], best)
                 lower = not exact
             elif p == k or v == k:
-                rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, v)
-                nd = best + max(rw, 0.0)
+                nd = best + max(_dummy_arc(st, k, p, v), 0.0)
                 lower = False
             else:
                 continue
@@ -468,15 +535,16 @@ def _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, d
     return settled, top
 
 
-@nb.njit(cache=True)
-def _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt, pred, t, tol, trust,
-                 memo, stack):
-    """Units to send along the tree path to sink ``t`` (0 when it is no longer tight).
+@nb.njit(cache=True, inline="always")
+def _path_amount(st, t, tol, trust):
+    """Units to send along the tree path to sink ``t`` (0 when it is no longer tight: an arc's
+    reduced weight is above ``tol`` and ``trust``, set before the round's first send, is off).
 
     ``memo[v]`` (-1: unknown) caches how many units the tree path to ``v`` can carry, so sinks
     that share a path prefix walk it once; the caller resets it after every send.
     """
-    k = n_cols(C)
+    k = n_cols(st.C)
+    pred, memo, stack = st.pred, st.memo, st.stack
     depth = 0
     v = t
     while memo[v] < 0 and pred[v] >= 0:
@@ -484,89 +552,77 @@ def _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt
         depth += 1
         v = pred[v]
     if memo[v] < 0:                       # the root: an over-full node
-        memo[v] = max(e[v], 0)
+        memo[v] = max(st.e[v], 0)
     amount = memo[v]
     while depth > 0:
         depth -= 1
         w = stack[depth]
         p = pred[w]
         if amount > 0:
-            rw = _edge(C, a, u, cap, f, keys, idx, count, tau, filled, W, head, nxt, p, w)
+            rw = _edge(st, p, w)
             if rw == _INF or (rw > tol and not trust):
                 amount = 0
             elif p < k and w < k:
                 amount = min(amount, 1)
             elif w == k:
-                amount = min(amount, cap[p] - f[p])
+                amount = min(amount, st.cap[p] - st.f[p])
             else:
-                amount = min(amount, f[w])
+                amount = min(amount, st.f[w])
         memo[w] = amount
-    return min(amount, -e[t])
+    return min(amount, -st.e[t])
 
 
-@nb.njit(cache=True)
-def _send(C, a, e, f, keys, idx, count, tau, filled, W, head, nxt, prv, pred, t, amount):
+@nb.njit(cache=True, inline="always")
+def _send(st, t, amount):
     """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
-    k = n_cols(C)
+    k = n_cols(st.C)
+    pred, f = st.pred, st.f
     v = t
     while pred[v] >= 0:
         p = pred[v]
         if p < k and v < k:
-            _move(C, a, keys, idx, count, tau, filled, W, head, nxt, prv, idx[p, v, 0], p, v)
+            _move(st, st.idx[p, v, 0], p, v)
         elif v == k:
             f[p] += amount
         else:
             f[v] -= amount
         v = p
-    e[v] -= amount
-    e[t] += amount
+    st.e[v] -= amount
+    st.e[t] += amount
 
 
 @nb.njit(cache=True)
-def successive_shortest_paths(C, a, u, e, cap, f, head, nxt, prv, n_cand, rho, rows, tol, max_rounds):
+def successive_shortest_paths(st, rho, rows, tol, max_rounds):
     """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
 
+    The lists start from the boundary ``rows`` (regret below ``rho``, see `_fill_all`); ``tol``
+    is the reduced weight up to which a tree arc stays tight after a send (`_path_amount`).
     Returns ``(rounds, moves)``; ``rounds = -1`` if ``max_rounds`` was exceeded, ``-2`` if an
     under-full node became unreachable (infeasible sizes).
     """
-    k = n_cols(C)
+    e, u = st.e, st.u
     K = e.shape[0]
-    keys = np.empty((k, k, n_cand))
-    idx = np.empty((k, k, n_cand), np.int64)
-    count = np.zeros((k, k), np.int64)
-    tau = np.full((k, k), _INF)
-    filled = np.zeros(k, np.bool_)
-    fill_all(C, a, u, rho, rows, keys, idx, count, tau, filled)
-    W = np.full((k, k), np.nan)
-    dist = np.empty(K)
-    pred = np.empty(K, np.int64)
-    done = np.empty(K, np.bool_)
-    bound = np.empty(K, np.bool_)
-    order = np.empty(K, np.int64)
-    memo = np.empty(K, np.int64)
-    stack = np.empty(K, np.int64)
+    _fill_all(st, rho, rows)
     rounds = 0
     moves = 0
     while (e > 0).any():
         rounds += 1
         if rounds > max_rounds:
             return -1, moves
-        settled, top = _dijkstra(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt,
-                                 dist, pred, done, bound, order)
+        settled, top = _dijkstra(st)
         for j in range(K):
-            u[j] += dist[j] if done[j] else top
+            u[j] += st.dist[j] if st.done[j] else top
         trust = True
-        memo[:] = -1
+        st.memo[:] = -1
         for q in range(settled):
-            t = order[q]
+            t = st.order[q]
             while e[t] < 0:
-                amount = _path_amount(C, a, u, e, cap, f, keys, idx, count, tau, filled, W, head, nxt,
-                                      pred, t, tol, trust, memo, stack)
+                amount = _path_amount(st, t, tol, trust)
                 if amount <= 0:
                     break
                 trust = False
-                _send(C, a, e, f, keys, idx, count, tau, filled, W, head, nxt, prv, pred, t, amount)
-                memo[:] = -1
+                _send(st, t, amount)
+                st.memo[:] = -1
                 moves += amount
         if trust:
             return -2, moves
