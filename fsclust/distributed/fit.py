@@ -1,0 +1,226 @@
+"""Fixed-size k-means on dask arrays: the engine's loop and restarts with a distributed step.
+
+The loop is `fsclust.engine.core.alternate` (and its restarts `run_restarts`), unchanged: only the
+parts differ. The cost part hands the centers on, the assignment part runs
+`fsclust.distributed.step.assignment_step` (prices of a client-side sample solve on the first
+step of a run, the previous step's prices after that), and the update part divides the sums the
+step brought back. Initial centers come from a random sample of the rows (k-means++ on it by
+default), so the client only ever holds the sample, the (k, d) centers and the candidate lists.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+
+from fsclust._validation import as_int, as_rng, fail
+from fsclust.assign.base import Assignment
+from fsclust.assign.dual import DualSolver
+from fsclust.distributed.blocks import block_costs, certify_block, nearest_block
+from fsclust.distributed.data import DaskData
+from fsclust.distributed.step import Step, assignment_step
+from fsclust.engine.core import Parts, Run, run_restarts
+from fsclust.engine.driver import result_from_runs
+from fsclust.engine.result import SolveResult
+from fsclust.models.init import resolve_init
+from fsclust.models.update import means_from_sums
+from fsclust.problem.sizes import Sizes, largest_remainder
+
+__all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample", "fit_kmeans",
+           "nearest", "sample_sizes"]
+
+_SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
+_MAX_LISTED = 200_000     # at most this many points listed by a first pass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How many points the passes list (None: automatic; tests set small values).
+
+    Attributes
+    ----------
+    boundary : int or None
+        Target number of listed points of a pass.
+    sample : int
+        Rows of the client-side sample.
+    """
+
+    boundary: int | None = None
+    sample: int = _SAMPLE
+
+
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """Random rows of the data held by the client: ``X`` (m, d), ``w`` (m,) or None."""
+
+    X: np.ndarray
+    w: np.ndarray | None
+
+
+def draw_sample(data: DaskData, m: int, rng: np.random.Generator) -> Sample:
+    """``min(m, n)`` distinct random rows (in index order)."""
+    rows = np.sort(rng.choice(data.n, size=min(m, data.n), replace=False))
+    parts = [data.X[rows]] + ([] if data.weight is None else [data.weight[rows]])
+    got = dask.compute(*parts)
+    return Sample(np.asarray(got[0], dtype=np.float64), None if data.weight is None else got[1])
+
+
+def sample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
+    """Sizes for ``m`` of the ``n`` points in the same proportions (feasible for ``m`` points)."""
+    if sizes.exact:
+        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
+    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
+    hi = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
+    return Sizes(lo, np.maximum(hi, lo))
+
+
+def _regrets(reduced: np.ndarray) -> np.ndarray:
+    if reduced.shape[1] < 2:
+        return np.full(reduced.shape[0], np.inf)
+    two = np.partition(reduced, 1, axis=1)
+    return two[:, 1] - two[:, 0]
+
+
+@dataclass(eq=False)
+class StepLabels:
+    """The labels of a distributed step, as the engine loop sees them.
+
+    ``array`` is the dask array of labels; the loop only asks for ``size`` and for how many labels
+    changed (``labels != previous``, then ``.sum()``), which the step counted during its pass, and
+    the update reads the cluster sums the step brought back.
+    """
+
+    array: da.Array
+    step: Step
+
+    @property
+    def size(self) -> int:
+        return int(self.array.shape[0])
+
+    def __ne__(self, other: object) -> _Changed:  # type: ignore[override]
+        return _Changed(self.step.moved)
+
+
+@dataclass(frozen=True)
+class _Changed:
+    moved: int
+
+    def sum(self) -> int:
+        return self.moved
+
+
+class _Assigner:
+    """The cost and assignment parts of one fit; remembers the previous step of the current run."""
+
+    def __init__(self, data: DaskData, sample: Sample, tuning: Tuning) -> None:
+        self.data, self.sample, self.tuning = data, sample, tuning
+        self.last: Step | None = None
+        self.labels: da.Array | None = None
+        self.runs: list[list[dict[str, Any]]] = []     # step infos of every run so far
+
+    def cost(self, data: Any, centers: np.ndarray) -> np.ndarray:
+        return centers                     # the workers compute the costs
+
+    def _start(self, centers: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        """Prices from the sample's optimal assignment, a boundary and regret bins for a first step."""
+        cost = block_costs(self.sample.X, self.sample.w, centers)
+        m, k = cost.shape
+        prices = DualSolver().solve(cost, sample_sizes(self.data.sizes, self.data.n, m)).prices
+        regret = _regrets(cost - prices)
+        target = self.tuning.boundary or min(max(256 * k, self.data.n // 64), _MAX_LISTED)
+        scale = max(float(np.abs(cost).max(initial=0.0)), 1e-300)
+        rho = float(np.quantile(regret, min(1.0, target / self.data.n)))
+        return prices, rho if rho > 0 else 1e-12 * scale, _edges(scale)
+
+    def _next(self, last: Step) -> float:
+        """Boundary listing about ``8 x`` the previous step's moves (at least ``128 k``)."""
+        k = last.prices.shape[0]
+        target = self.tuning.boundary or min(max(128 * k, 8 * last.info["moves"]), _MAX_LISTED)
+        cum = np.cumsum(last.histogram)
+        at = int(np.searchsorted(cum, target))
+        return float(self.edges[at + 1]) if at + 1 < self.edges.size else np.inf
+
+    def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
+        if warm is None or self.last is None:
+            warm, rho, self.edges = self._start(centers)
+            self.labels = None
+            self.runs.append([])
+        else:
+            rho = self._next(self.last)
+        begin = time.perf_counter()
+        step = assignment_step(self.data, centers, warm, self.labels, rho, self.edges)
+        self.last, self.labels = step, step.labels
+        info = {**step.info, "seconds": time.perf_counter() - begin}
+        self.runs[-1].append(step.info)
+        return Assignment(StepLabels(step.labels, step), step.cost, step.counts, "dual", "OPTIMAL",  # type: ignore[arg-type]
+                          step.prices, info)
+
+
+def _edges(scale: float) -> np.ndarray:
+    """Regret bins: ``[0, 1e-13 s)`` then 160 log-spaced bins up to ``4 s``."""
+    return np.r_[0.0, np.geomspace(1e-13 * scale, 4 * scale, 160)]
+
+
+def _update(data: Any, labels: StepLabels, centers: np.ndarray) -> np.ndarray:
+    return means_from_sums(labels.step.sums, labels.step.mass, centers)
+
+
+def fit_kmeans(data: DaskData, *, init: Any = "k-means++", n_init: int = 10, max_iter: int = 300,
+               tol: float = 1e-6, random_state: Any = None, progress: Any = None,
+               tuning: Tuning | None = None) -> SolveResult:
+    """Fixed-size k-means of validated dask data (see `fsclust.FixedSizeKMeans.fit`).
+
+    Returns
+    -------
+    SolveResult
+        ``labels`` is a dask array chunked like the rows of ``data.X``; the rest is numpy.
+    """
+    as_int(n_init, "n_init", minimum=1)
+    as_int(max_iter, "max_iter", minimum=1)
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+        raise fail("tol", "a float >= 0", tol)
+    tuning = tuning or Tuning()
+    rng = as_rng(random_state)
+    sample = draw_sample(data, tuning.sample, np.random.default_rng(rng.integers(0, 2**63 - 1)))
+    k = data.sizes.n_clusters
+    assigner = _Assigner(data, sample, tuning)
+    seed = resolve_init(init, k, data.d, sample.w, sample_sizes(data.sizes, data.n, sample.X.shape[0]))
+    parts = Parts(cost=assigner.cost, update=_update, init=lambda _data, r: seed(sample.X, r),
+                  assign=assigner.assign)
+    start = time.perf_counter()
+    best, runs = run_restarts(data, parts, n_init=n_init, max_iter=max_iter, tol=float(tol), rng=rng,
+                              progress=progress)
+    runs = [replace(run, labels=run.labels.array if isinstance(run.labels, StepLabels) else run.labels,
+                    history=[{**entry, **info} for entry, info in zip(run.history, steps, strict=False)])
+            for run, steps in zip(runs, assigner.runs, strict=True)]
+    return result_from_runs(runs, best, n_points=data.n, solver="dual", max_iter=max_iter,
+                            seconds=time.perf_counter() - start)
+
+
+def assign_points(data: DaskData, centers: np.ndarray, *, tuning: Tuning | None = None,
+                  random_state: Any = 0) -> Step:
+    """One optimal assignment of the dask points to fixed ``centers`` (k, d) under ``data.sizes``."""
+    tuning = tuning or Tuning()
+    sample = draw_sample(data, tuning.sample, as_rng(random_state))
+    assigner = _Assigner(data, sample, tuning)
+    assigner.assign(np.asarray(centers, dtype=np.float64), None)
+    return assigner.last
+
+
+def nearest(X: da.Array, centers: np.ndarray) -> da.Array:
+    """Nearest center of every row of ``X`` (n,), chunked like its rows."""
+    return X.map_blocks(nearest_block, centers, drop_axis=1, dtype=np.int64)
+
+
+def certify(data: DaskData, labels: da.Array, centers: np.ndarray, prices: np.ndarray) -> tuple[float, float, float]:
+    """``(gap, max |C|, total cost)`` of ``labels`` under ``prices`` over all points (one pass):
+    the labels are optimal for their counts when ``gap`` is float noise."""
+    parts = [dask.delayed(certify_block, pure=True)(x, w, lab, centers, prices)
+             for (x, w, _), lab in zip(data.blocks(), labels.to_delayed(optimize_graph=False).tolist(), strict=True)]
+    rows = np.array(dask.compute(*parts))
+    return float(rows[:, 0].max()), float(rows[:, 1].max()), float(rows[:, 2].sum())
