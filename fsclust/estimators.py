@@ -10,6 +10,7 @@ import numpy as np
 from fsclust._validation import as_float_matrix, fail
 from fsclust.assign import DEFAULT_SOLVER, AssignmentSolver
 from fsclust.assign.costs import squared_distances
+from fsclust.distributed import is_dask_array
 from fsclust.engine.driver import medoid_problem, solve, solve_medoid_problem
 from fsclust.engine.result import SolveResult
 from fsclust.errors import ValidationError
@@ -50,7 +51,8 @@ class _FixedSizeEstimator:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     # fitting -------------------------------------------------------------------------------
-    def _store(self, result: SolveResult, problem: Problem) -> None:
+    def _store(self, result: SolveResult, n_features: int, hi: np.ndarray | None) -> None:
+        """Fitted attributes; ``hi`` (k,): the validated upper sizes (None for total-weight sizes)."""
         self.result_ = result
         self.labels_ = result.labels
         self.cluster_centers_ = result.centers
@@ -58,9 +60,8 @@ class _FixedSizeEstimator:
         self.mse_ = result.mse
         self.n_iter_ = result.n_iter
         self.sizes_ = result.counts
-        self.n_features_in_ = problem.X.shape[1]
-        upper = (None if problem.weight_bounds is not None
-                 else fitted_upper(problem.sizes.hi, self.size_max))
+        self.n_features_in_ = n_features
+        upper = None if hi is None else fitted_upper(hi, self.size_max)
         self._ledger = CapacityLedger(result.counts.copy(), upper)
 
     @property
@@ -125,10 +126,20 @@ class _FixedSizeEstimator:
         InfeasibleError
             ``"remaining"`` with more points than places left.
         """
+        if is_dask_array(X):
+            self._check_fitted()
+            from fsclust.distributed import estimator
+
+            return estimator.predict(self.cluster_centers_, X, capacity, self._ledger)
         return predict_labels(self._predict_cost(X), capacity, self._ledger)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Opposite of the SSE of ``X`` to its nearest centers (larger is better)."""
+        if is_dask_array(X):
+            self._check_fitted()
+            from fsclust.distributed import estimator
+
+            return estimator.score(self.cluster_centers_, X)
         return -float(self._predict_cost(X).min(axis=1).sum())
 
     def _predict_cost(self, X: Any) -> np.ndarray:
@@ -225,7 +236,19 @@ class FixedSizeKMeans(_FixedSizeEstimator):
     # fitting -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMeans:
         """Cluster ``X`` (n, d) under the sizes; ``sample_weight`` (n,) weights the objective
-        and the means (sizes count points, or total weight with ``size_unit="weight"``)."""
+        and the means (sizes count points, or total weight with ``size_unit="weight"``).
+
+        With a ``dask.array.Array`` ``X`` (and ``sample_weight`` a dask array or array-like) the fit
+        runs on the active ``dask.distributed`` client, or dask's local scheduler
+        (`fsclust.distributed`): the same exact steps, and ``labels_`` is a dask array chunked like
+        the rows of ``X``. ``solver`` must then be the default, ``"auto"`` or ``"dual"``.
+        """
+        if is_dask_array(X):
+            from fsclust.distributed import estimator
+
+            result, data = estimator.fit(self, X, sample_weight)
+            self._store(result, data.d, data.sizes.hi)
+            return self
         problem = Problem.create(X, n_clusters=self.n_clusters, sizes=self.sizes,
                                  size_min=self.size_min, size_max=self.size_max,
                                  sample_weight=sample_weight, size_unit=self.size_unit)
@@ -234,11 +257,18 @@ class FixedSizeKMeans(_FixedSizeEstimator):
                        n_jobs=self.n_jobs, local_search=self.local_search,
                        local_search_budget=self.local_search_budget,
                        local_search_seconds=self.local_search_seconds)
-        self._store(result, problem)
+        self._store(result, problem.X.shape[1],
+                    None if problem.weight_bounds is not None else problem.sizes.hi)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """Euclidean distances of ``X`` (m, d) to every center: shape (m, k)."""
+        """Euclidean distances of ``X`` (m, d) to every center: shape (m, k) (a dask array for a
+        dask ``X``)."""
+        if is_dask_array(X):
+            self._check_fitted()
+            from fsclust.distributed import estimator
+
+            return estimator.transform(self.cluster_centers_, X)
         return np.sqrt(squared_distances(self._check_X(X), self.cluster_centers_))
 
     def _predict_cost(self, X: Any) -> np.ndarray:
@@ -298,13 +328,16 @@ class FixedSizeKMedoids(_FixedSizeEstimator):
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> FixedSizeKMedoids:
         """Cluster the points of the (n, n) dissimilarity matrix ``X``."""
+        if is_dask_array(X):
+            raise fail("X", "an in-memory matrix (dask arrays are for FixedSizeKMeans)", "a dask array")
         problem = medoid_problem(X, n_clusters=self.n_clusters, sizes=self.sizes,
                                  size_min=self.size_min, size_max=self.size_max,
                                  sample_weight=sample_weight, size_unit=self.size_unit)
         result = solve_medoid_problem(problem, solver=self.solver, init=self.init,
                                       n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
                                       random_state=self.random_state, n_jobs=self.n_jobs)
-        self._store(result, problem)
+        self._store(result, problem.X.shape[1],
+                    None if problem.weight_bounds is not None else problem.sizes.hi)
         self.medoid_indices_ = result.centers
         self.cluster_centers_ = None
         return self

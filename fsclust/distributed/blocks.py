@@ -17,8 +17,8 @@ from fsclust.assign.costs import SquaredEuclidean
 from fsclust.distributed.lists import Lists, merge, point_lists
 from fsclust.models.update import cluster_sums
 
-__all__ = ["Summary", "apply_moves", "block_costs", "certify_block", "merge_summaries", "nearest_block",
-           "refill_block", "scan_block"]
+__all__ = ["Summary", "apply_moves", "block_costs", "certify_block", "merge_lists", "merge_summaries",
+           "nearest_block", "refill_block", "regrets", "scan_block"]
 
 
 def block_costs(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray) -> np.ndarray:
@@ -42,8 +42,6 @@ class Summary:
         Sum of the costs of the base labels.
     changed : int
         Points whose base label differs from the previous step's final label.
-    histogram : ndarray of shape (b,), int64
-        Counts of the points' regrets (second-best minus best reduced cost) per bin.
     top : float
         Largest cost magnitude seen.
     lists : Lists
@@ -54,13 +52,12 @@ class Summary:
     mass: np.ndarray
     objective: float
     changed: int
-    histogram: np.ndarray
     top: float
     lists: Lists
 
 
-def _regret(reduced: np.ndarray) -> np.ndarray:
-    """Second-best minus best entry of every row (inf for one column)."""
+def regrets(reduced: np.ndarray) -> np.ndarray:
+    """Second-best minus best entry of every row (m,) of ``reduced`` (m, k) (inf for one column)."""
     if reduced.shape[1] < 2:
         return np.full(reduced.shape[0], np.inf)
     two = np.partition(reduced, 1, axis=1)
@@ -68,16 +65,16 @@ def _regret(reduced: np.ndarray) -> np.ndarray:
 
 
 def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, start: int,
-               centers: np.ndarray, prices: np.ndarray, rho: np.ndarray, limit: np.ndarray,
-               edges: np.ndarray) -> tuple[np.ndarray, Summary]:
+               centers: np.ndarray, prices: np.ndarray, rho: np.ndarray,
+               limit: np.ndarray) -> tuple[np.ndarray, Summary]:
     """One block of a pass: base labels (m,) = argmin of ``C - prices`` (first index on ties),
-    and the block's `Summary` (``edges`` (b + 1,) bin the regrets)."""
+    and the block's `Summary`."""
     X = np.asarray(X, dtype=np.float64)
     cost = block_costs(X, w, centers)
     reduced = cost - prices
     labels = reduced.argmin(axis=1)
     m, k = cost.shape
-    regret = _regret(reduced)
+    regret = regrets(reduced)
     sums, mass = cluster_sums(X, labels, k, w)
     near = np.flatnonzero(regret < rho[labels])
     before = np.full(m, -1, np.int64) if prev is None else np.asarray(prev, np.int64)
@@ -86,7 +83,7 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
     return labels, Summary(
         np.bincount(labels, minlength=k).astype(np.int64), sums, mass,
         float(cost[np.arange(m), labels].sum()), int((labels != before).sum()),
-        np.histogram(regret, edges)[0].astype(np.int64), float(np.abs(cost).max(initial=0.0)), lists)
+        float(np.abs(cost).max(initial=0.0)), lists)
 
 
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
@@ -106,8 +103,8 @@ def merge_summaries(parts: Sequence[Summary], limit: np.ndarray) -> Summary:
     """The `Summary` of the union of disjoint blocks (sums added in the given order)."""
     return Summary(sum(p.counts for p in parts), sum(p.sums for p in parts),
                    sum(p.mass for p in parts), float(sum(p.objective for p in parts)),
-                   int(sum(p.changed for p in parts)), sum(p.histogram for p in parts),
-                   max(p.top for p in parts), merge([p.lists for p in parts], limit))
+                   int(sum(p.changed for p in parts)), max(p.top for p in parts),
+                   merge([p.lists for p in parts], limit))
 
 
 def merge_lists(parts: Sequence[Lists], limit: np.ndarray) -> Lists:

@@ -89,7 +89,8 @@ class DaskData:
     def blocks(self) -> list[tuple[Delayed, Delayed | None, int]]:
         """``(X block, weight block or None, first row)`` of every row block."""
         xs = self.X.to_delayed(optimize_graph=False)[:, 0].tolist()
-        ws = [None] * len(xs) if self.weight is None else self.weight.to_delayed(optimize_graph=False).tolist()
+        ws = ([None] * len(xs) if self.weight is None
+              else self.weight.to_delayed(optimize_graph=False).tolist())
         return list(zip(xs, ws, self.starts.tolist(), strict=True))
 
     def rows_array(self, parts: Sequence[Delayed], dtype: Any = np.int64) -> da.Array:

@@ -21,10 +21,10 @@ import numpy as np
 from fsclust._validation import as_int, as_rng, fail
 from fsclust.assign.base import Assignment
 from fsclust.assign.dual import DualSolver
-from fsclust.distributed.blocks import block_costs, certify_block, nearest_block
+from fsclust.distributed.blocks import block_costs, certify_block, nearest_block, regrets
 from fsclust.distributed.data import DaskData
 from fsclust.distributed.step import Step, assignment_step
-from fsclust.engine.core import Parts, Run, run_restarts
+from fsclust.engine.core import Parts, run_restarts
 from fsclust.engine.driver import result_from_runs
 from fsclust.engine.result import SolveResult
 from fsclust.models.init import resolve_init
@@ -35,7 +35,8 @@ __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_s
            "nearest", "sample_sizes"]
 
 _SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
-_MAX_LISTED = 200_000     # at most this many points listed by a first pass
+_MAX_LISTED = 400_000     # at most this many points listed by a first pass (d + 4 numbers each)
+_WARM_SHARE = 0.02        # keep warm prices while they leave at most this share of points to move
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,6 @@ def sample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
     return Sizes(lo, np.maximum(hi, lo))
 
 
-def _regrets(reduced: np.ndarray) -> np.ndarray:
-    if reduced.shape[1] < 2:
-        return np.full(reduced.shape[0], np.inf)
-    two = np.partition(reduced, 1, axis=1)
-    return two[:, 1] - two[:, 0]
-
-
 @dataclass(eq=False)
 class StepLabels:
     """The labels of a distributed step, as the engine loop sees them.
@@ -126,44 +120,42 @@ class _Assigner:
     def cost(self, data: Any, centers: np.ndarray) -> np.ndarray:
         return centers                     # the workers compute the costs
 
-    def _start(self, centers: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-        """Prices from the sample's optimal assignment, a boundary and regret bins for a first step."""
-        cost = block_costs(self.sample.X, self.sample.w, centers)
-        m, k = cost.shape
-        prices = DualSolver().solve(cost, sample_sizes(self.data.sizes, self.data.n, m)).prices
-        regret = _regrets(cost - prices)
-        target = self.tuning.boundary or min(max(256 * k, self.data.n // 64), _MAX_LISTED)
-        scale = max(float(np.abs(cost).max(initial=0.0)), 1e-300)
-        rho = float(np.quantile(regret, min(1.0, target / self.data.n)))
-        return prices, rho if rho > 0 else 1e-12 * scale, _edges(scale)
+    def _prices(self, centers: np.ndarray, warm: np.ndarray | None) -> tuple[np.ndarray, float]:
+        """Prices for a step and its boundary, from the client's sample.
 
-    def _next(self, last: Step) -> float:
-        """Boundary listing about ``8 x`` the previous step's moves (at least ``128 k``)."""
-        k = last.prices.shape[0]
-        target = self.tuning.boundary or min(max(128 * k, 8 * last.info["moves"]), _MAX_LISTED)
-        cum = np.cumsum(last.histogram)
-        at = int(np.searchsorted(cum, target))
-        return float(self.edges[at + 1]) if at + 1 < self.edges.size else np.inf
+        The warm prices are kept unless, on the sample, they would leave more than 2 % of the
+        points (or twice the sampling noise) to move; then the sample is solved (warm-started) and
+        its prices are used. The boundary lists about three times the points expected to move."""
+        cost = block_costs(self.sample.X, self.sample.w, centers)
+        (m, k), n = cost.shape, self.data.n
+        sizes = sample_sizes(self.data.sizes, n, m)
+        noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
+        excess = np.inf if warm is None else _excess(cost - warm, sizes) * n / m
+        prices = warm
+        if excess > max(_WARM_SHARE * n, 2 * noise):
+            prices, excess = DualSolver().solve(cost, sizes, warm_start=warm).prices, noise
+        target = self.tuning.boundary or int(min(max(128 * k, 3 * excess), _MAX_LISTED))
+        rho = float(np.quantile(regrets(cost - prices), min(1.0, target / n)))
+        return prices, rho if rho > 0 else 1e-12 * max(float(np.abs(cost).max(initial=0.0)), 1e-300)
 
     def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
         if warm is None or self.last is None:
-            warm, rho, self.edges = self._start(centers)
             self.labels = None
             self.runs.append([])
-        else:
-            rho = self._next(self.last)
         begin = time.perf_counter()
-        step = assignment_step(self.data, centers, warm, self.labels, rho, self.edges)
+        prices, rho = self._prices(centers, warm)
+        step = assignment_step(self.data, centers, prices, self.labels, rho)
         self.last, self.labels = step, step.labels
         info = {**step.info, "seconds": time.perf_counter() - begin}
-        self.runs[-1].append(step.info)
-        return Assignment(StepLabels(step.labels, step), step.cost, step.counts, "dual", "OPTIMAL",  # type: ignore[arg-type]
-                          step.prices, info)
+        self.runs[-1].append(info)
+        return Assignment(StepLabels(step.labels, step), step.cost, step.counts, "dual",  # type: ignore[arg-type]
+                          "OPTIMAL", step.prices, info)
 
 
-def _edges(scale: float) -> np.ndarray:
-    """Regret bins: ``[0, 1e-13 s)`` then 160 log-spaced bins up to ``4 s``."""
-    return np.r_[0.0, np.geomspace(1e-13 * scale, 4 * scale, 160)]
+def _excess(reduced: np.ndarray, sizes: Sizes) -> int:
+    """Points over or under the sizes when every row takes its argmin of ``reduced`` (m, k)."""
+    counts = np.bincount(reduced.argmin(axis=1), minlength=reduced.shape[1])
+    return int(np.maximum(counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - counts, 0).sum())
 
 
 def _update(data: Any, labels: StepLabels, centers: np.ndarray) -> np.ndarray:
@@ -217,10 +209,12 @@ def nearest(X: da.Array, centers: np.ndarray) -> da.Array:
     return X.map_blocks(nearest_block, centers, drop_axis=1, dtype=np.int64)
 
 
-def certify(data: DaskData, labels: da.Array, centers: np.ndarray, prices: np.ndarray) -> tuple[float, float, float]:
+def certify(data: DaskData, labels: da.Array, centers: np.ndarray,
+            prices: np.ndarray) -> tuple[float, float, float]:
     """``(gap, max |C|, total cost)`` of ``labels`` under ``prices`` over all points (one pass):
     the labels are optimal for their counts when ``gap`` is float noise."""
     parts = [dask.delayed(certify_block, pure=True)(x, w, lab, centers, prices)
-             for (x, w, _), lab in zip(data.blocks(), labels.to_delayed(optimize_graph=False).tolist(), strict=True)]
+             for (x, w, _), lab in zip(data.blocks(), labels.to_delayed(optimize_graph=False).tolist(),
+                                       strict=True)]
     rows = np.array(dask.compute(*parts))
     return float(rows[:, 0].max()), float(rows[:, 1].max()), float(rows[:, 2].sum())

@@ -13,8 +13,8 @@ list, so the threshold is the smaller of
 
 Lists of disjoint row blocks merge by keeping the ``limit`` smallest keys per pair (`merge`), so a
 tree of merges turns the workers' lists into the lists of the whole data. Listed points travel
-with their cost rows, coordinates and weights (the table ``ids``, ``base``, ``prev``, ``cost``,
-``x``, ``w``), which is what the client needs to move them and to correct the sums.
+with their coordinates and weights (the table ``ids``, ``base``, ``prev``, ``x``, ``w``): ``d + 4``
+numbers each, from which the client recomputes their costs to move them and corrects the sums.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class Lists:
         Sorted global indices of the listed points; the rows of the table below.
     base, prev : ndarray of shape (s,), int64
         Label under the broadcast prices, and the previous step's final label (-1 if none).
-    cost : ndarray of shape (s, k)
     x : ndarray of shape (s, d)
     w : ndarray of shape (s,) or None
     """
@@ -57,7 +56,6 @@ class Lists:
     ids: np.ndarray
     base: np.ndarray
     prev: np.ndarray
-    cost: np.ndarray
     x: np.ndarray
     w: np.ndarray | None
 
@@ -78,7 +76,7 @@ def _pruned(lists: Lists, pair: np.ndarray, key: np.ndarray, point: np.ndarray,
     """``lists`` with new entries; the table keeps only the points still listed."""
     keep = np.isin(lists.ids, point)
     return Lists(lists.k, pair, key, point, over_pair, over_key, lists.ids[keep], lists.base[keep],
-                 lists.prev[keep], lists.cost[keep], lists.x[keep],
+                 lists.prev[keep], lists.x[keep],
                  None if lists.w is None else lists.w[keep])
 
 
@@ -141,7 +139,7 @@ def point_lists(cost: np.ndarray, reduced: np.ndarray, labels: np.ndarray, ids: 
     empty = np.zeros(0, np.int64)
     pair, key, point, over_pair, over_key = _truncate(k, own * k + to, key, ids[at], limit,
                                                       empty, np.zeros(0))
-    table = Lists(k, pair, key, point, over_pair, over_key, ids, labels, prev, cost, x, w)
+    table = Lists(k, pair, key, point, over_pair, over_key, ids, labels, prev, x, w)
     return _pruned(table, pair, key, point, over_pair, over_key)
 
 
@@ -157,7 +155,7 @@ def merge(parts: Sequence[Lists], limit: np.ndarray) -> Lists:
     ids, at = np.unique(np.concatenate([p.ids for p in parts]), return_index=True)
     table = Lists(first.k, pair, key, point, over_pair, over_key, ids,
                   *(np.concatenate([getattr(p, name) for p in parts])[at]
-                    for name in ("base", "prev", "cost", "x")),
+                    for name in ("base", "prev", "x")),
                   None if first.w is None else np.concatenate([p.w for p in parts])[at])
     return _pruned(table, pair, key, point, over_pair, over_key)
 
@@ -165,7 +163,6 @@ def merge(parts: Sequence[Lists], limit: np.ndarray) -> Lists:
 def thresholds(lists: Lists, rho: np.ndarray, prices: np.ndarray) -> np.ndarray:
     """Dense thresholds ``tau`` (k, k): ``min(rho[p] + u[l] - u[p], first key cut)``; the
     diagonal is inf."""
-    k = lists.k
     with np.errstate(invalid="ignore"):
         tau = rho[:, None] + prices[None, :] - prices[:, None]
     tau[np.isnan(tau)] = np.inf

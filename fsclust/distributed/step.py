@@ -28,8 +28,17 @@ import dask
 import dask.array as da
 import numpy as np
 
+from fsclust.assign.costs import PointCosts
 from fsclust.assign.dual import DualSolver
-from fsclust.distributed.blocks import Summary, apply_moves, merge_lists, merge_summaries, refill_block, scan_block
+from fsclust.distributed.blocks import (
+    Summary,
+    apply_moves,
+    block_costs,
+    merge_lists,
+    merge_summaries,
+    refill_block,
+    scan_block,
+)
 from fsclust.distributed.data import DaskData, tree_reduce
 from fsclust.distributed.lists import Lists, merge, thresholds
 from fsclust.errors import SolverError
@@ -37,7 +46,8 @@ from fsclust.problem.sizes import Sizes
 
 __all__ = ["Step", "assignment_step", "list_limit"]
 
-_GROW = 4             # a refilled row lists this many times more, this much wider
+_GROW = 2             # a refilled row is listed this much wider than the reduced key it lacked
+_DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on a dense matrix
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
 
 
@@ -65,8 +75,6 @@ class Step:
         Cluster prices that certify the assignment (warm start of the next step).
     moved : int
         Points whose label differs from the previous step's labels (n on the first step).
-    histogram : ndarray of shape (b,)
-        Regret counts of the pass (to choose the next boundary).
     info : dict
         ``passes`` (1 + refill rounds), ``candidates`` (listed points), ``moves`` (points moved by
         the client), ``excess`` (points over the sizes under the incoming prices).
@@ -79,16 +87,16 @@ class Step:
     mass: np.ndarray
     prices: np.ndarray
     moved: int
-    histogram: np.ndarray
     info: dict[str, Any] = field(default_factory=dict)
 
 
 class _Short(Exception):
     """The restricted problem does not certify: list the rows ``rows`` (k,) again."""
 
-    def __init__(self, rows: np.ndarray) -> None:
+    def __init__(self, rows: np.ndarray, need: np.ndarray | None = None) -> None:
         super().__init__("candidate lists too short")
         self.rows = rows
+        self.need = np.zeros(rows.shape[0]) if need is None else need
 
 
 @dataclass
@@ -103,12 +111,20 @@ class _Pass:
     limit: np.ndarray
     base: da.Array | None = None
 
-    def scan(self, edges: np.ndarray) -> Summary:
+    def _previous(self) -> list[Any]:
+        """The previous labels' row blocks (None each on a first step)."""
+        if self.prev is None:
+            return [None] * len(self.data.row_chunks)
+        return self.prev.to_delayed(optimize_graph=False).tolist()
+
+    def _bases(self) -> list[Any]:
+        return self.base.to_delayed(optimize_graph=False).tolist()
+
+    def scan(self) -> Summary:
         """The pass: base labels (persisted on the workers) and the merged summary."""
         c, u = dask.delayed(self.centers), dask.delayed(self.prices)
-        prev = [None] * len(self.data.row_chunks) if self.prev is None else self.prev.to_delayed(optimize_graph=False).tolist()
-        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit,
-                                                              edges)
+        prev = self._previous()
+        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit)
                 for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
         outs = dask.persist(*outs)        # one run of every block task, kept until both halves exist
         self.base = self.data.rows_array([o[0] for o in outs]).persist()
@@ -117,11 +133,10 @@ class _Pass:
     def refill(self, rows: np.ndarray) -> Lists:
         """Lists of the rows ``rows`` (k,) from their members, with the current rho and limit."""
         c, u = dask.delayed(self.centers), dask.delayed(self.prices)
-        prev = [None] * len(self.data.row_chunks) if self.prev is None else self.prev.to_delayed(optimize_graph=False).tolist()
+        prev = self._previous()
         parts = [dask.delayed(refill_block, pure=True)(x, w, b, p, start, c, u, rows, self.rho,
                                                        self.limit)
-                 for (x, w, start), b, p in zip(self.data.blocks(), self.base.to_delayed(optimize_graph=False).tolist(),
-                                                prev, strict=True)]
+                 for (x, w, start), b, p in zip(self.data.blocks(), self._bases(), prev, strict=True)]
         return tree_reduce(parts, merge_lists, self.limit).compute()
 
     def labels(self, moved: np.ndarray, to: np.ndarray) -> da.Array:
@@ -130,14 +145,17 @@ class _Pass:
         cut = np.searchsorted(moved, np.r_[starts, self.data.n])
         parts = [dask.delayed(apply_moves, pure=True)(b, moved[cut[i]:cut[i + 1]] - starts[i],
                                                       to[cut[i]:cut[i + 1]])
-                 for i, b in enumerate(self.base.to_delayed(optimize_graph=False).tolist())]
+                 for i, b in enumerate(self._bases())]
         return self.data.rows_array(parts)
 
-    def grow(self, rows: np.ndarray, top: float) -> None:
-        """List the rows ``rows`` longer and wider (all their members once wide enough)."""
-        wider = np.where(self.rho[rows] > 0, self.rho[rows] * _GROW, 1e-12 * max(top, 1e-300))
+    def grow(self, short: _Short, top: float) -> None:
+        """List the rows ``short.rows`` longer and wider: at least twice as wide and as long, and
+        wide enough for the reduced key each row was short of (all members once wide enough)."""
+        rows = short.rows
+        wider = np.maximum(self.rho[rows] * 2, short.need[rows] * _GROW)
+        wider = np.where(wider > 0, wider, 1e-9 * max(top, 1e-300))
         self.rho[rows] = np.where(wider > 4 * top, np.inf, wider)
-        self.limit[rows] = np.minimum(self.limit[rows] * _GROW, self.data.n)
+        self.limit[rows] = np.minimum(self.limit[rows] * 2, self.data.n)
 
 
 def _reduced_sizes(sizes: Sizes, frozen: np.ndarray, listed: int) -> Sizes:
@@ -174,8 +192,16 @@ def _bound_prices(prices: np.ndarray, counts: np.ndarray, sizes: Sizes, reduced_
     return prices
 
 
-def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, warm: np.ndarray, rho: np.ndarray,
-                  tol: float) -> tuple[np.ndarray, np.ndarray]:
+def _listed_costs(lists: Lists, centers: np.ndarray) -> np.ndarray | PointCosts:
+    """Costs of the listed points: the workers' function on a dense matrix, or (many points) on
+    demand, so the client never holds more than ~80 MB of them."""
+    if lists.n_points * centers.shape[0] <= _DENSE_CELLS:
+        return block_costs(lists.x, lists.w, centers)
+    return PointCosts(lists.x, centers, lists.w, XT=np.ascontiguousarray(lists.x.T))
+
+
+def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.ndarray, warm: np.ndarray,
+                  rho: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """Optimal labels of the listed points (s,) and certifying prices (k,), or `_Short`."""
     k = lists.k
     frozen = counts - np.bincount(lists.base, minlength=k)
@@ -183,22 +209,25 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, warm: np.ndarr
     if lists.n_points:
         solver = DualSolver()
         solver.warm_limit = np.inf        # the frozen points are priced by the warm start
-        result = solver.solve(lists.cost, reduced, warm_start=warm)
+        result = solver.solve(_listed_costs(lists, centers), reduced, warm_start=warm)
         labels, prices = result.labels, result.prices
     else:
         labels, prices = np.zeros(0, np.int64), warm.copy()
     if not sizes.exact:
         full = frozen + np.bincount(labels, minlength=k)
         prices = _bound_prices(prices, full, sizes, reduced.exact, tol)
-    gain = prices[None, :] - prices[:, None] - thresholds(lists, rho, warm)
-    bad = (gain > tol).any(axis=1) & (frozen > 0)
-    if bad.any():
-        raise _Short(bad)
+    tau = thresholds(lists, rho, warm)
+    lift = prices[None, :] - prices[:, None]
+    bad = ((lift - tau) > tol).any(axis=1) & (frozen > 0)
+    if bad.any():                        # how far past the warm prices each row must be listed
+        with np.errstate(invalid="ignore"):
+            need = np.where((lift - tau) > tol, lift - (warm[None, :] - warm[:, None]), 0.0)
+        raise _Short(bad, np.nan_to_num(need.max(axis=1), posinf=np.inf))
     return labels, prices
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
-                    rho: float, edges: np.ndarray) -> Step:
+                    rho: float) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -211,8 +240,6 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         The previous step's labels (for ``moved``).
     rho : float
         Initial boundary: points whose regret is below it are listed.
-    edges : ndarray of shape (b + 1,)
-        Bins of the regret histogram.
 
     Raises
     ------
@@ -222,18 +249,22 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     k = data.sizes.n_clusters
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
                   prev, np.full(k, float(rho)), np.full(k, list_limit(k), np.int64))
-    total = state.scan(edges)
+    total = state.scan()
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
-    for rounds in range(_MAX_ROUNDS):
+    passes = 1
+    while True:
         try:
-            labels, final = _solve_listed(lists, total.counts, data.sizes, state.prices, state.rho, tol)
+            labels, final = _solve_listed(lists, total.counts, data.sizes, state.centers, state.prices,
+                                          state.rho, tol)
             break
         except _Short as short:
-            state.grow(short.rows, total.top)
+            if passes > _MAX_ROUNDS:
+                raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
+                                  "refills") from None
+            passes += 1
+            state.grow(short, total.top)
             lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
-    else:
-        raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} refills")
-    return _finish(state, total, lists, labels, final, {"passes": rounds + 1,
+    return _finish(state, total, lists, labels, final, {"passes": passes,
                                                        "candidates": lists.n_points})
 
 
@@ -250,11 +281,12 @@ def _finish(state: _Pass, total: Summary, lists: Lists, labels: np.ndarray, pric
     np.subtract.at(sums, src, lists.x[moved] * w[:, None])
     np.add.at(mass, dst, w)
     np.subtract.at(mass, src, w)
-    cost = total.objective + float((lists.cost[moved, dst] - lists.cost[moved, src]).sum())
+    own = block_costs(lists.x[moved], None if lists.w is None else lists.w[moved], state.centers)
+    cost = total.objective + float((own[np.arange(moved.size), dst] - own[np.arange(moved.size), src]).sum())
     prev = lists.prev[moved]
     changed = total.changed + int((dst != prev).sum() - (src != prev).sum())
     sizes = state.data.sizes
     excess = int(np.maximum(total.counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - total.counts, 0).sum())
     info = {**info, "moves": int(moved.size), "excess": excess}
     return Step(state.labels(lists.ids[moved], dst), cost, counts, sums, mass, prices, changed,
-                total.histogram, info)
+                info)
