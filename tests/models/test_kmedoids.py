@@ -7,10 +7,9 @@ import itertools
 
 import numpy as np
 import pytest
-from fsclust.engine.driver import medoid_parts, medoid_problem
 
 from fsclust import FixedSizeKMedoids, solve_medoids
-from fsclust.engine.driver import resolve_backend
+from fsclust.engine.driver import medoid_parts, medoid_problem, resolve_backend
 from fsclust.errors import InfeasibleError, ValidationError
 from fsclust.models.kmedoids import check_dissimilarities, medoid_cost, medoid_init, medoid_update
 from fsclust.testing import brute_force_optimum
