@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         tool, path, centers, iters, chunk, address = args.child
         print(json.dumps(run_tool(tool, path, centers, int(iters), int(chunk), address)))
         return 0
-    quick, full = (200_000, 8, 20, 5, 25_000), (4_000_000, 16, 100, 10, 250_000)
+    quick, full = (200_000, 8, 20, 5, 25_000), (4_000_000, 16, 100, 10, 100_000)
     n, d, k, iters, chunk = quick if args.quick else full
     from distributed import LocalCluster
 

@@ -13,6 +13,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -67,7 +68,14 @@ def _progress(total: int, quiet: bool, measure: str = "SSE") -> Any:
 def _solve(args: argparse.Namespace) -> int:
     from fsclust.app.report import format_table, summary_json, write_atomic
     from fsclust.app.spec import load_spec
-    from fsclust.app.workflow import output_files, solve_spec, spec_context, spec_stats, with_overrides
+    from fsclust.app.workflow import (
+        output_files,
+        solve_spec,
+        spec_context,
+        spec_stats,
+        with_overrides,
+        write_dask_labels,
+    )
 
     spec = with_overrides(load_spec(args.spec), backend=args.solver, restarts=args.restarts,
                           seed=args.seed)
@@ -76,12 +84,16 @@ def _solve(args: argparse.Namespace) -> int:
     stats = spec_stats(spec, result)
     files = output_files(spec, result, stats, out_dir=args.out, plot_file=args.plot)
     if args.json:
-        text = summary_json(result, stats, spec.point_names, **spec_context(spec)).decode()
+        shown = result if spec.solver.engine != "dask" else replace(result, labels=result.labels[:0])
+        text = summary_json(shown, stats, spec.point_names, **spec_context(spec)).decode()
     else:
         title = (f"{spec.path}: {spec.problem.n_points} points, {spec.problem.n_clusters} clusters"
                  + (f"\n{spec.embedding.describe()}" if spec.embedding is not None else ""))
         text = format_table(stats, result, title=title)
     write_atomic(files)
+    labels_file = write_dask_labels(spec, result, out_dir=args.out)
+    if labels_file is not None:
+        files[labels_file] = b""
     sys.stdout.write(text)
     if files and not args.quiet:
         print("wrote " + ", ".join(str(p) for p in files), file=sys.stderr)

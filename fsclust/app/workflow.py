@@ -27,7 +27,7 @@ from fsclust.errors import SpecError
 from fsclust.pairwise.mds import classical_mds
 
 __all__ = ["output_files", "plot_coordinates", "solve_spec", "spec_context", "spec_stats",
-           "with_overrides"]
+           "with_overrides", "write_dask_labels"]
 
 
 def with_overrides(spec: Spec, **overrides: Any) -> Spec:
@@ -62,6 +62,10 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
     backend names a capacity method (`fsclust.assign.capacity.methods`; ``flow`` means ``auto``).
     """
     settings = spec.solver
+    if settings.engine == "dask":
+        from fsclust.distributed.app import solve_dask_spec
+
+        return solve_dask_spec(spec, progress)
     options = Options(solver=settings.backend, init=settings.init, n_init=settings.restarts,
                       max_iter=settings.max_iter, tol=settings.tol, random_state=settings.seed,
                       progress=progress, time_limit=settings.time_limit)
@@ -70,7 +74,12 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
 
 def spec_stats(spec: Spec, result: SolveResult) -> list[ClusterStats]:
     """Per-cluster statistics; mean distances use the original matrix or the original points;
-    with weights the objective parts are weighted and each cluster's total weight is reported."""
+    with weights the objective parts are weighted and each cluster's total weight is reported (with
+    the dask engine: `fsclust.distributed.app.dask_stats`)."""
+    if spec.solver.engine == "dask":
+        from fsclust.distributed.app import dask_stats
+
+        return dask_stats(spec, result)
     return cluster_stats(spec.problem.X, result.labels, result.centers, spec.cluster_names,
                          distances=spec.distances, points=spec.points,
                          sample_weight=spec.problem.sample_weight, point_names=spec.point_names)
@@ -81,13 +90,20 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
     """Render every requested output to bytes, keyed by target path (nothing is written here).
 
     ``out_dir`` (the CLI's ``--out``) replaces ``output.dir``; ``plot_file`` (``--plot``) replaces
-    ``output.plot``. Without a directory only an explicit plot file is produced.
+    ``output.plot``. Without a directory only an explicit plot file is produced. With the dask
+    engine the labels file is left to `write_dask_labels` (the workers write it) and the summary
+    leaves the labels out.
     """
     folder = out_dir if out_dir is not None else spec.output.dir
     files: dict[Path, bytes] = {}
     out = spec.output
+    dask_engine = spec.solver.engine == "dask"
+    if dask_engine:
+        from fsclust.distributed.app import summary_result
+
+        result = summary_result(result)
     if folder is not None:
-        if out.labels:
+        if out.labels and not dask_engine:
             files[folder / out.labels] = labels_csv(spec.point_names, result.labels, spec.cluster_names)
         if out.centers:
             files[folder / out.centers] = (medoids_csv(stats) if spec.medoids else
@@ -104,6 +120,18 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
         files[target] = render_png(coords, result.labels, spec.cluster_names, axes,
                                    point_names=spec.point_names, title=spec.path.stem)
     return files
+
+
+def write_dask_labels(spec: Spec, result: SolveResult, *, out_dir: Path | None = None) -> Path | None:
+    """With the dask engine and an output folder: the labels CSV, written by the workers; returns
+    its path (None when there is nothing to write)."""
+    folder = out_dir if out_dir is not None else spec.output.dir
+    if spec.solver.engine != "dask" or folder is None or not spec.output.labels:
+        return None
+    from fsclust.distributed.app import write_labels
+
+    write_labels(folder / spec.output.labels, result.labels, spec.cluster_names)
+    return folder / spec.output.labels
 
 
 def plot_coordinates(spec: Spec) -> tuple[np.ndarray, list[str]]:

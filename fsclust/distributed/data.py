@@ -14,7 +14,7 @@ from dask.delayed import Delayed
 from fsclust._validation import fail
 from fsclust.problem.sizes import Sizes, resolve_sizes
 
-__all__ = ["DaskData", "as_dask_points", "as_dask_weights", "prepare", "tree_reduce"]
+__all__ = ["DaskData", "as_dask_points", "as_dask_weights", "checked", "prepare", "tree_reduce"]
 
 FAN_IN = 8            # summaries merged per task of the reduction tree
 
@@ -87,10 +87,12 @@ class DaskData:
         return np.r_[0, np.cumsum(self.row_chunks)[:-1]].astype(np.int64)
 
     def blocks(self) -> list[tuple[Delayed, Delayed | None, int]]:
-        """``(X block, weight block or None, first row)`` of every row block."""
-        xs = self.X.to_delayed(optimize_graph=False)[:, 0].tolist()
-        ws = ([None] * len(xs) if self.weight is None
-              else self.weight.to_delayed(optimize_graph=False).tolist())
+        """``(X block, weight block or None, first row)`` of every row block.
+
+        (Labels that the steps persist on the workers are split with ``optimize_graph=False``
+        instead, which keeps their futures alive in the derived graphs.)"""
+        xs = self.X.to_delayed()[:, 0].tolist()       # optimised as every other compute of X
+        ws = [None] * len(xs) if self.weight is None else self.weight.to_delayed().tolist()
         return list(zip(xs, ws, self.starts.tolist(), strict=True))
 
     def rows_array(self, parts: Sequence[Delayed], dtype: Any = np.int64) -> da.Array:
@@ -108,9 +110,15 @@ def prepare(X: da.Array, *, sample_weight: Any = None, n_clusters: Any = None, s
     ValidationError, InfeasibleError
     """
     X = as_dask_points(X)
-    weight = as_dask_weights(sample_weight, X)
     resolved = resolve_sizes(int(X.shape[0]), n_clusters=n_clusters, sizes=sizes,
                              size_min=size_min, size_max=size_max)
+    return checked(X, sample_weight, resolved)
+
+
+def checked(X: da.Array, sample_weight: Any, sizes: Sizes) -> DaskData:
+    """`DaskData` after one pass checks that ``X`` (rows-chunked float64) is finite and the
+    weights finite and > 0."""
+    weight = as_dask_weights(sample_weight, X)
     checks = [da.isfinite(X).all()]
     if weight is not None:
         checks.append((da.isfinite(weight) & (weight > 0)).all())
@@ -119,4 +127,4 @@ def prepare(X: da.Array, *, sample_weight: Any = None, n_clusters: Any = None, s
         raise fail("X", "finite (no NaN or inf)", "an array with a non-finite entry")
     if positive and not positive[0]:
         raise fail("sample_weight", "finite and > 0", "an array with an entry <= 0 or non-finite")
-    return DaskData(X, weight, resolved)
+    return DaskData(X, weight, sizes)

@@ -120,12 +120,13 @@ class _Assigner:
     def cost(self, data: Any, centers: np.ndarray) -> np.ndarray:
         return centers                     # the workers compute the costs
 
-    def _prices(self, centers: np.ndarray, warm: np.ndarray | None) -> tuple[np.ndarray, float]:
+    def _prices(self, centers: np.ndarray, warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Prices for a step and its boundary, from the client's sample.
 
         The warm prices are kept unless, on the sample, they would leave more than 2 % of the
         points (or twice the sampling noise) to move; then the sample is solved (warm-started) and
-        its prices are used. The boundary lists about three times the points expected to move."""
+        its prices are used. The boundary (k,) lists about eight times the points expected to move,
+        and in every over- or under-full cluster four times its own expected excess."""
         cost = block_costs(self.sample.X, self.sample.w, centers)
         (m, k), n = cost.shape, self.data.n
         sizes = sample_sizes(self.data.sizes, n, m)
@@ -134,9 +135,18 @@ class _Assigner:
         prices = warm
         if excess > max(_WARM_SHARE * n, 2 * noise):
             prices, excess = DualSolver().solve(cost, sizes, warm_start=warm).prices, noise
-        target = self.tuning.boundary or int(min(max(128 * k, 3 * excess), _MAX_LISTED))
-        rho = float(np.quantile(regrets(cost - prices), min(1.0, target / n)))
-        return prices, rho if rho > 0 else 1e-12 * max(float(np.abs(cost).max(initial=0.0)), 1e-300)
+        target = self.tuning.boundary or int(min(max(128 * k, 8 * excess), _MAX_LISTED))
+        reduced = cost - prices
+        regret, labels = regrets(reduced), reduced.argmin(axis=1)
+        rho = np.full(k, float(np.quantile(regret, min(1.0, target / n))))
+        if self.tuning.boundary is None:
+            counts = np.bincount(labels, minlength=k)
+            off = np.maximum(counts - sizes.hi, 0) + np.maximum(sizes.lo - counts, 0)
+            for p in np.flatnonzero((off > 0) & (counts > 0)):
+                share = min(1.0, 4 * off[p] / counts[p])
+                rho[p] = max(rho[p], float(np.quantile(regret[labels == p], share)))
+        tiny = 1e-12 * max(float(np.abs(cost).max(initial=0.0)), 1e-300)
+        return prices, np.where(rho > 0, rho, tiny)
 
     def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
         if warm is None or self.last is None:

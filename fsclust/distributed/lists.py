@@ -105,6 +105,22 @@ def _truncate(k: int, pair: np.ndarray, key: np.ndarray, point: np.ndarray, limi
     return pair[keep], key[keep], point[keep], over_pair, over_key
 
 
+def _row_entries(cost: np.ndarray, reduced: np.ndarray, labels: np.ndarray, p: int, rho: float,
+                 limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries ``(row, l, key)`` of the members of ``p`` with reduced key below ``rho``, at most
+    ``limit + 1`` per pair plus ties (enough for `_truncate` to find the first key it cuts)."""
+    rows = np.flatnonzero(labels == p)
+    gap = reduced[rows] - reduced[rows, p][:, None]
+    gap[:, p] = np.inf
+    near = gap < rho
+    if rows.size > limit + 1:             # drop what cannot be among a pair's limit + 1 smallest
+        keys = np.where(near, cost[rows] - cost[rows, p][:, None], np.inf)
+        cut = np.partition(keys, limit, axis=0)[limit]
+        near &= keys <= cut[None, :]
+    at, to = np.nonzero(near)
+    return rows[at], to, cost[rows[at], to] - cost[rows[at], p]
+
+
 def point_lists(cost: np.ndarray, reduced: np.ndarray, labels: np.ndarray, ids: np.ndarray,
                 rho: np.ndarray, limit: np.ndarray, x: np.ndarray, w: np.ndarray | None,
                 prev: np.ndarray) -> Lists:
@@ -128,14 +144,11 @@ def point_lists(cost: np.ndarray, reduced: np.ndarray, labels: np.ndarray, ids: 
     -------
     Lists
     """
-    m, k = cost.shape
-    rows = np.arange(m)
-    gap = reduced - reduced[rows, labels][:, None]
-    gap[rows, labels] = np.inf
-    near = gap < rho[labels][:, None]
-    at, to = np.nonzero(near)
+    k = cost.shape[1]
+    found = [_row_entries(cost, reduced, labels, p, rho[p], int(limit[p])) for p in np.unique(labels)]
+    at, to, key = (np.concatenate([f[i] for f in found]) if found else np.zeros(0, np.int64)
+                   for i in range(3))
     own = labels[at]
-    key = cost[at, to] - cost[at, own]
     empty = np.zeros(0, np.int64)
     pair, key, point, over_pair, over_key = _truncate(k, own * k + to, key, ids[at], limit,
                                                       empty, np.zeros(0))

@@ -227,7 +227,7 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.nd
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
-                    rho: float) -> Step:
+                    rho: np.ndarray) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -238,8 +238,8 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         Warm-start prices (any finite values are correct; close ones make one pass enough).
     prev : dask.array.Array of shape (n,) or None
         The previous step's labels (for ``moved``).
-    rho : float
-        Initial boundary: points whose regret is below it are listed.
+    rho : ndarray of shape (k,)
+        Initial boundary of every row: members whose reduced key is below it are listed.
 
     Raises
     ------
@@ -248,7 +248,7 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     """
     k = data.sizes.n_clusters
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
-                  prev, np.full(k, float(rho)), np.full(k, list_limit(k), np.int64))
+                  prev, np.array(rho, dtype=np.float64), np.full(k, list_limit(k), np.int64))
     total = state.scan()
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
     passes = 1
