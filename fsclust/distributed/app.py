@@ -94,9 +94,22 @@ def _refuse(data: dict[str, Any], clusters: dict[str, Any], links: dict[str, Any
             raise s.Invalid(where, f"{rule} with solver.engine: dask", "something else")
 
 
-@functools.lru_cache(maxsize=4)
 def _client(scheduler: str, workers: int | None) -> Any:
-    """A dask.distributed client: a local cluster of worker processes, or the given scheduler."""
+    """The active dask.distributed client when it suits (``local``, or connected to
+    ``scheduler``), else a new one: a local cluster of worker processes, or the given scheduler."""
+    from distributed import default_client
+
+    try:
+        active = default_client()
+    except ValueError:
+        active = None
+    if active is not None and scheduler in ("local", active.scheduler.address):
+        return active
+    return _new_client(scheduler, workers)
+
+
+@functools.lru_cache(maxsize=4)
+def _new_client(scheduler: str, workers: int | None) -> Any:
     from distributed import Client, LocalCluster
 
     if scheduler == "local":

@@ -16,9 +16,22 @@ import numpy as np
 from fsclust.assign.costs import SquaredEuclidean
 from fsclust.distributed.lists import Lists, merge, point_lists
 from fsclust.models.update import cluster_sums
+from fsclust.problem.sizes import Sizes, largest_remainder
 
-__all__ = ["Summary", "apply_moves", "block_costs", "certify_block", "merge_lists", "merge_summaries",
-           "nearest_block", "refill_block", "regrets", "scan_block"]
+__all__ = [
+    "Summary",
+    "apply_moves",
+    "block_costs",
+    "block_prices",
+    "certify_block",
+    "merge_lists",
+    "merge_summaries",
+    "nearest_block",
+    "refill_block",
+    "regrets",
+    "scaled_sizes",
+    "scan_block",
+]
 
 
 def block_costs(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray) -> np.ndarray:
@@ -83,7 +96,7 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
     return labels, Summary(
         np.bincount(labels, minlength=k).astype(np.int64), sums, mass,
         float(cost[np.arange(m), labels].sum()), int((labels != before).sum()),
-        float(np.abs(cost).max(initial=0.0)), lists)
+        float(cost.max(initial=0.0)), lists)      # costs are >= 0
 
 
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
@@ -97,6 +110,27 @@ def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np
     cost = block_costs(sub, weight, centers)
     before = np.full(at.size, -1, np.int64) if prev is None else np.asarray(prev, np.int64)[at]
     return point_lists(cost, cost - prices, base[at], start + at, rho, limit, sub, weight, before)
+
+
+def block_prices(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray, n: int) -> np.ndarray:
+    """``m * p``: the block's size times the cluster prices (k,) of its own optimal assignment under
+    the sizes scaled to its ``m`` rows (exact sizes: centred to mean 0). The client averages them
+    into prices for the whole data (the noise of each block's prices averages out)."""
+    from fsclust.assign.dual import DualSolver
+
+    cost = block_costs(X, w, centers)
+    prices = DualSolver().solve(cost, scaled_sizes(Sizes(lo, hi), n, cost.shape[0])).prices
+    return cost.shape[0] * (prices - prices.mean() if np.array_equal(lo, hi) else prices)
+
+
+def scaled_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
+    """Sizes for ``m`` of the ``n`` points in the same proportions (feasible for ``m`` points)."""
+    if sizes.exact:
+        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
+    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
+    up = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
+    return Sizes(lo, np.maximum(up, lo))
 
 
 def merge_summaries(parts: Sequence[Summary], limit: np.ndarray) -> Summary:

@@ -21,7 +21,14 @@ import numpy as np
 from fsclust._validation import as_int, as_rng, fail
 from fsclust.assign.base import Assignment
 from fsclust.assign.dual import DualSolver
-from fsclust.distributed.blocks import block_costs, certify_block, nearest_block, regrets
+from fsclust.distributed.blocks import (
+    block_costs,
+    block_prices,
+    certify_block,
+    nearest_block,
+    regrets,
+    scaled_sizes,
+)
 from fsclust.distributed.data import DaskData
 from fsclust.distributed.step import Step, assignment_step
 from fsclust.engine.core import Parts, run_restarts
@@ -29,13 +36,13 @@ from fsclust.engine.driver import result_from_runs
 from fsclust.engine.result import SolveResult
 from fsclust.models.init import resolve_init
 from fsclust.models.update import means_from_sums
-from fsclust.problem.sizes import Sizes, largest_remainder
+from fsclust.problem.sizes import Sizes
 
 __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample", "fit_kmeans",
-           "nearest", "sample_sizes"]
+           "nearest"]
 
 _SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
-_MAX_LISTED = 400_000     # at most this many points listed by a first pass (d + 4 numbers each)
+_MAX_LISTED = 200_000     # at most this many points listed by a first pass (d + 4 numbers each)
 _WARM_SHARE = 0.02        # keep warm prices while they leave at most this share of points to move
 
 
@@ -69,15 +76,6 @@ def draw_sample(data: DaskData, m: int, rng: np.random.Generator) -> Sample:
     parts = [data.X[rows]] + ([] if data.weight is None else [data.weight[rows]])
     got = dask.compute(*parts)
     return Sample(np.asarray(got[0], dtype=np.float64), None if data.weight is None else got[1])
-
-
-def sample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
-    """Sizes for ``m`` of the ``n`` points in the same proportions (feasible for ``m`` points)."""
-    if sizes.exact:
-        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
-    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
-    hi = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
-    return Sizes(lo, np.maximum(hi, lo))
 
 
 @dataclass(eq=False)
@@ -120,41 +118,53 @@ class _Assigner:
     def cost(self, data: Any, centers: np.ndarray) -> np.ndarray:
         return centers                     # the workers compute the costs
 
-    def _prices(self, centers: np.ndarray, warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Prices for a step and its boundary, from the client's sample.
+    def _prices(self, centers: np.ndarray,
+                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
+        """Prices for a step and its boundary (k,), from the client's sample.
 
         The warm prices are kept unless, on the sample, they would leave more than 2 % of the
-        points (or twice the sampling noise) to move; then the sample is solved (warm-started) and
-        its prices are used. The boundary (k,) lists about eight times the points expected to move,
-        and in every over- or under-full cluster four times its own expected excess."""
+        points (and well over the sampling noise) to move; then the sample is solved (warm-started)
+        and its prices are used. The boundary lists about eight times the points expected to move:
+        the previous step's moves with warm prices, the sampling noise with the sample's; and in a
+        cluster the sample finds over- or under-full beyond its noise, four times that excess."""
         cost = block_costs(self.sample.X, self.sample.w, centers)
         (m, k), n = cost.shape, self.data.n
-        sizes = sample_sizes(self.data.sizes, n, m)
+        sizes = scaled_sizes(self.data.sizes, n, m)
         noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
         excess = np.inf if warm is None else _excess(cost - warm, sizes) * n / m
-        prices = warm
-        if excess > max(_WARM_SHARE * n, 2 * noise):
-            prices, excess = DualSolver().solve(cost, sizes, warm_start=warm).prices, noise
-        target = self.tuning.boundary or int(min(max(128 * k, 8 * excess), _MAX_LISTED))
-        reduced = cost - prices
-        regret, labels = regrets(reduced), reduced.argmin(axis=1)
+        if excess > max(_WARM_SHARE * n, 2 * noise) and m == n:
+            prices, expected = DualSolver().solve(cost, sizes, warm_start=warm).prices, 0.0
+        elif excess > max(_WARM_SHARE * n, 2 * noise):
+            prices, expected = self._block_prices(centers), 0.5 * np.sqrt(n * k)
+        else:
+            prices, expected = warm, max(self.last.info["moves"], excess - noise)
+        target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
+        cost -= prices                     # reduced costs from here on
+        regret, labels = regrets(cost), cost.argmin(axis=1)
         rho = np.full(k, float(np.quantile(regret, min(1.0, target / n))))
-        if self.tuning.boundary is None:
+        if self.tuning.boundary is None and m < n:
             counts = np.bincount(labels, minlength=k)
-            off = np.maximum(counts - sizes.hi, 0) + np.maximum(sizes.lo - counts, 0)
+            off = np.maximum(counts - sizes.hi, 0) + np.maximum(sizes.lo - counts, 0) - 2 * np.sqrt(counts)
             for p in np.flatnonzero((off > 0) & (counts > 0)):
                 share = min(1.0, 4 * off[p] / counts[p])
                 rho[p] = max(rho[p], float(np.quantile(regret[labels == p], share)))
         tiny = 1e-12 * max(float(np.abs(cost).max(initial=0.0)), 1e-300)
-        return prices, np.where(rho > 0, rho, tiny)
+        return prices, np.where(rho > 0, rho, tiny), target
+
+    def _block_prices(self, centers: np.ndarray) -> np.ndarray:
+        """Prices averaged over the blocks' own optimal assignments (one pass)."""
+        sizes, n = self.data.sizes, self.data.n
+        parts = [dask.delayed(block_prices, pure=True)(x, w, centers, sizes.lo, sizes.hi, n)
+                 for x, w, _ in self.data.blocks()]
+        return np.sum(dask.compute(*parts), axis=0) / n
 
     def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
         if warm is None or self.last is None:
             self.labels = None
             self.runs.append([])
         begin = time.perf_counter()
-        prices, rho = self._prices(centers, warm)
-        step = assignment_step(self.data, centers, prices, self.labels, rho)
+        prices, rho, target = self._prices(centers, warm)
+        step = assignment_step(self.data, centers, prices, self.labels, rho, target)
         self.last, self.labels = step, step.labels
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)
@@ -187,11 +197,11 @@ def fit_kmeans(data: DaskData, *, init: Any = "k-means++", n_init: int = 10, max
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
         raise fail("tol", "a float >= 0", tol)
     tuning = tuning or Tuning()
-    rng = as_rng(random_state)
-    sample = draw_sample(data, tuning.sample, np.random.default_rng(rng.integers(0, 2**63 - 1)))
+    rng = as_rng(random_state)     # the restarts draw their seeds from it as in memory; the sample
+    sample = draw_sample(data, tuning.sample, np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0]))
     k = data.sizes.n_clusters
     assigner = _Assigner(data, sample, tuning)
-    seed = resolve_init(init, k, data.d, sample.w, sample_sizes(data.sizes, data.n, sample.X.shape[0]))
+    seed = resolve_init(init, k, data.d, sample.w, scaled_sizes(data.sizes, data.n, sample.X.shape[0]))
     parts = Parts(cost=assigner.cost, update=_update, init=lambda _data, r: seed(sample.X, r),
                   assign=assigner.assign)
     start = time.perf_counter()

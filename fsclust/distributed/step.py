@@ -93,10 +93,13 @@ class Step:
 class _Short(Exception):
     """The restricted problem does not certify: list the rows ``rows`` (k,) again."""
 
-    def __init__(self, rows: np.ndarray, need: np.ndarray | None = None) -> None:
+    def __init__(self, rows: np.ndarray, need: np.ndarray | None = None,
+                 prices: np.ndarray | None = None, past: np.ndarray | None = None) -> None:
         super().__init__("candidate lists too short")
         self.rows = rows
         self.need = np.zeros(rows.shape[0]) if need is None else need
+        self.prices = prices              # the restricted solve's prices, when it got that far
+        self.past = past                  # how far past its threshold each row's prices went
 
 
 @dataclass
@@ -147,6 +150,13 @@ class _Pass:
                                                       to[cut[i]:cut[i + 1]])
                  for i, b in enumerate(self._bases())]
         return self.data.rows_array(parts)
+
+    def rescan(self, short: _Short) -> Summary:
+        """A new pass around the restricted solve's prices; the short rows are listed twice as
+        wide, and at least twice as wide as their prices went past their thresholds."""
+        self.prices = short.prices.astype(np.float64)
+        self.rho = np.where(short.rows, np.maximum(self.rho * _GROW, _GROW * short.past), self.rho)
+        return self.scan()
 
     def grow(self, short: _Short, top: float) -> None:
         """List the rows ``short.rows`` longer and wider: at least twice as wide and as long, and
@@ -221,13 +231,15 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.nd
     bad = ((lift - tau) > tol).any(axis=1) & (frozen > 0)
     if bad.any():                        # how far past the warm prices each row must be listed
         with np.errstate(invalid="ignore"):
-            need = np.where((lift - tau) > tol, lift - (warm[None, :] - warm[:, None]), 0.0)
-        raise _Short(bad, np.nan_to_num(need.max(axis=1), posinf=np.inf))
+            over = np.where((lift - tau) > tol, lift - tau, 0.0)
+            need = np.where(over > 0, lift - (warm[None, :] - warm[:, None]), 0.0)
+        raise _Short(bad, np.nan_to_num(need.max(axis=1), posinf=np.inf), prices,
+                     np.nan_to_num(over.max(axis=1), posinf=np.inf))
     return labels, prices
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
-                    rho: np.ndarray) -> Step:
+                    rho: np.ndarray, limit: int | None = None) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -240,6 +252,9 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         The previous step's labels (for ``moved``).
     rho : ndarray of shape (k,)
         Initial boundary of every row: members whose reduced key is below it are listed.
+    limit : int, optional
+        Initial length of every list (at least `list_limit`): about the points expected to move,
+        so that the boundary, not the length, bounds the lists.
 
     Raises
     ------
@@ -248,7 +263,8 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     """
     k = data.sizes.n_clusters
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
-                  prev, np.array(rho, dtype=np.float64), np.full(k, list_limit(k), np.int64))
+                  prev, np.array(rho, dtype=np.float64),
+                  np.full(k, max(list_limit(k), limit or 0), np.int64))
     total = state.scan()
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
     passes = 1
@@ -262,8 +278,12 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
                 raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
                                   "refills") from None
             passes += 1
-            state.grow(short, total.top)
-            lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
+            if short.prices is not None and 4 * short.rows.sum() > k:
+                total = state.rescan(short)    # many rows short: a new pass at the better prices
+                lists = total.lists
+            else:
+                state.grow(short, total.top)
+                lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
     return _finish(state, total, lists, labels, final, {"passes": passes,
                                                        "candidates": lists.n_points})
 
