@@ -277,7 +277,7 @@ def _build(path: Path, sections: dict[str, Any]) -> Spec:
     data, clusters, links_raw = sections["data"], sections["clusters"], sections["constraints"]
     solver = _solver(sections["solver"], by_weight=clusters["size_unit"] == "weight")
     if solver.engine == "dask":
-        from fsclust.distributed.app import build_dask_spec
+        from fsclust.app.dask_engine import build_dask_spec
 
         return build_dask_spec(path, sections, solver, _sizes, _cluster_names, _output)
     table, distances, weight = _read_data(path.parent, data)

@@ -63,7 +63,7 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
     """
     settings = spec.solver
     if settings.engine == "dask":
-        from fsclust.distributed.app import solve_dask_spec
+        from fsclust.app.dask_engine import solve_dask_spec
 
         return solve_dask_spec(spec, progress)
     options = Options(solver=settings.backend, init=settings.init, n_init=settings.restarts,
@@ -75,9 +75,9 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
 def spec_stats(spec: Spec, result: SolveResult) -> list[ClusterStats]:
     """Per-cluster statistics; mean distances use the original matrix or the original points;
     with weights the objective parts are weighted and each cluster's total weight is reported (with
-    the dask engine: `fsclust.distributed.app.dask_stats`)."""
+    the dask engine: `fsclust.app.dask_engine.dask_stats`)."""
     if spec.solver.engine == "dask":
-        from fsclust.distributed.app import dask_stats
+        from fsclust.app.dask_engine import dask_stats
 
         return dask_stats(spec, result)
     return cluster_stats(spec.problem.X, result.labels, result.centers, spec.cluster_names,
@@ -99,7 +99,7 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
     out = spec.output
     dask_engine = spec.solver.engine == "dask"
     if dask_engine:
-        from fsclust.distributed.app import summary_result
+        from fsclust.app.dask_engine import summary_result
 
         result = summary_result(result)
     if folder is not None:
@@ -128,7 +128,7 @@ def write_dask_labels(spec: Spec, result: SolveResult, *, out_dir: Path | None =
     folder = out_dir if out_dir is not None else spec.output.dir
     if spec.solver.engine != "dask" or folder is None or not spec.output.labels:
         return None
-    from fsclust.distributed.app import write_labels
+    from fsclust.app.dask_engine import write_labels
 
     write_labels(folder / spec.output.labels, result.labels, spec.cluster_names)
     return folder / spec.output.labels

@@ -2,9 +2,9 @@
 
 The loop is `fsclust.engine.core.alternate` (and its restarts `run_restarts`), unchanged: only the
 parts differ. The cost part hands the centers on, the assignment part runs
-`fsclust.distributed.step.assignment_step` (prices of a client-side sample solve on the first
-step of a run, the previous step's prices after that), and the update part divides the sums the
-step brought back. Initial centers come from a random sample of the rows (k-means++ on it by
+`fsclust.distributed.step.assignment_step` (the previous step's prices, or new ones when the
+client's sample shows them far off: `_Assigner._prices`), and the update part divides the sums
+the step brought back. Initial centers come from a random sample of the rows (k-means++ on it by
 default), so the client only ever holds the sample, the (k, d) centers and the candidate lists.
 """
 
@@ -120,13 +120,15 @@ class _Assigner:
 
     def _prices(self, centers: np.ndarray,
                 warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
-        """Prices for a step and its boundary (k,), from the client's sample.
+        """Prices for a step, its boundary (k,) and the number of points it aims to list.
 
-        The warm prices are kept unless, on the sample, they would leave more than 2 % of the
-        points (and well over the sampling noise) to move; then the sample is solved (warm-started)
-        and its prices are used. The boundary lists about eight times the points expected to move:
-        the previous step's moves with warm prices, the sampling noise with the sample's; and in a
-        cluster the sample finds over- or under-full beyond its noise, four times that excess."""
+        The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
+        the points (and well over the sampling noise) to move; then new prices come from the sample
+        when it is the whole data, else from one pass that averages the blocks' own prices
+        (`fsclust.distributed.blocks.block_prices`). The boundary lists about eight times the points
+        expected to move (the previous step's moves with warm prices, ``sqrt(n k) / 2`` with new
+        ones), and in a cluster the sample finds over- or under-full beyond its noise, four times
+        that excess."""
         cost = block_costs(self.sample.X, self.sample.w, centers)
         (m, k), n = cost.shape, self.data.n
         sizes = scaled_sizes(self.data.sizes, n, m)

@@ -1,6 +1,7 @@
-"""YAML specs with ``solver.engine: dask``: a ``.npy`` file read memory-mapped in row blocks, the
-fit on a dask cluster, the report's statistics from blockwise passes and ``labels.csv`` written
-by the workers, one part per row block, joined in order."""
+"""YAML specs with ``solver.engine: dask`` (the app layer over `fsclust.distributed`): a ``.npy``
+file read memory-mapped in row blocks, the fit on a dask cluster, the report's statistics from
+blockwise passes and ``labels.csv`` written by the workers, one part per row block, joined in
+order. Imported only for such specs (it imports dask)."""
 
 from __future__ import annotations
 
