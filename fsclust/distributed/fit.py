@@ -166,7 +166,7 @@ class _Assigner:
             self.runs.append([])
         begin = time.perf_counter()
         prices, rho, target = self._prices(centers, warm)
-        step = assignment_step(self.data, centers, prices, self.labels, rho, target)
+        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho))
         self.last, self.labels = step, step.labels
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)

@@ -253,8 +253,8 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     rho : ndarray of shape (k,)
         Initial boundary of every row: members whose reduced key is below it are listed.
     limit : int, optional
-        Initial length of every list (at least `list_limit`): about the points expected to move,
-        so that the boundary, not the length, bounds the lists.
+        Initial length of every list (at least `list_limit`): the fit passes four times its
+        share of the points expected to move.
 
     Raises
     ------
