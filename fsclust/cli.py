@@ -17,6 +17,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -73,6 +74,7 @@ def _solve(args: argparse.Namespace) -> int:
         spec_stats,
         with_overrides,
         without_plot,
+        write_dask_labels,
         write_outputs,
     )
 
@@ -87,12 +89,16 @@ def _solve(args: argparse.Namespace) -> int:
     stats = spec_stats(spec, result)
     files = output_files(spec, result, stats, out_dir=args.out, plot_file=args.plot)
     if args.json:
-        text = summary_json(result, stats, spec.point_names, **spec_context(spec)).decode()
+        shown = result if spec.solver.engine != "dask" else replace(result, labels=result.labels[:0])
+        text = summary_json(shown, stats, spec.point_names, **spec_context(spec)).decode()
     else:
         title = (f"{spec.path}: {spec.problem.n_points} points, {spec.problem.n_clusters} clusters"
                  + (f"\n{spec.embedding.describe()}" if spec.embedding is not None else ""))
         text = format_table(stats, result, title=title)
     write_outputs(spec, files, out_dir=args.out)
+    labels_file = write_dask_labels(spec, result, out_dir=args.out)
+    if labels_file is not None:
+        files[labels_file] = b""
     sys.stdout.write(text)
     if files and not args.quiet:
         print("wrote " + ", ".join(str(p) for p in files), file=sys.stderr)

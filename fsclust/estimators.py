@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from fsclust._validation import as_weights, fail
 from fsclust.assign import DEFAULT_SOLVER, AssignmentSolver
 from fsclust.assign.costs import squared_distances
+from fsclust.distributed import is_dask_array
 from fsclust.engine.driver import medoid_problem, solve, solve_medoid_problem
 from fsclust.engine.result import SolveResult
 from fsclust.errors import FsclustError, ValidationError
@@ -143,6 +144,8 @@ class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfo
         self
         """
         self._validate_params()
+        if is_dask_array(X):
+            return self._fit_dask(X, sample_weight)
         X = self._validated(X, reset=True)
         weight = None if sample_weight is None else as_weights(sample_weight, X.shape[0])
         problem = self._problem(X.astype(np.float64, copy=False), weight)
@@ -165,6 +168,11 @@ class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfo
         return {"n_clusters": k, "sizes": self.sizes, "size_min": self.size_min,
                 "size_max": self.size_max, "size_unit": self.size_unit}
 
+    def _fit_dask(self, X: Any, sample_weight: Any) -> _FixedSizeEstimator:
+        """The fit on a dask array (`fsclust.distributed`; only `FixedSizeKMeans` has one)."""
+        raise fail("X", f"an in-memory array (dask arrays are for FixedSizeKMeans, not "
+                   f"{type(self).__name__})", X, detail="a dask array")
+
     def _store(self, result: SolveResult, problem: Problem, dtype: np.dtype) -> None:
         self.result_ = result
         self.labels_ = result.labels
@@ -174,9 +182,14 @@ class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfo
         self.mse_ = result.mse
         self.n_iter_ = result.n_iter
         self.sizes_ = result.counts
-        self._n_features_out = problem.n_clusters
-        upper = (None if problem.weight_bounds is not None
-                 else fitted_upper(problem.sizes.hi, self.size_max))
+        hi = None if problem.weight_bounds is not None else problem.sizes.hi
+        self._store_counts(result, problem.n_clusters, hi)
+
+    def _store_counts(self, result: SolveResult, k: int, hi: np.ndarray | None) -> None:
+        """Output features and the capacity ledger; ``hi`` (k,): the upper sizes (None for
+        total-weight sizes)."""
+        self._n_features_out = k
+        upper = None if hi is None else fitted_upper(hi, self.size_max)
         self._ledger = CapacityLedger(result.counts.copy(), upper)
 
     @property
@@ -275,6 +288,11 @@ class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfo
         InfeasibleError
             ``"remaining"`` with more points than places left.
         """
+        if is_dask_array(X):
+            from fsclust.distributed import estimator
+
+            _check_fitted(self)
+            return estimator.predict(self.cluster_centers_, X, capacity, self._ledger)
         return predict_labels(self._predict_cost(X), capacity, self._ledger)
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
@@ -292,6 +310,11 @@ class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfo
         float
             ``-sum_i w_i min_j cost(x_i, j)`` (larger is better).
         """
+        if is_dask_array(X) and sample_weight is None:
+            from fsclust.distributed import estimator
+
+            _check_fitted(self)
+            return estimator.score(self.cluster_centers_, X)
         cost = self._predict_cost(X).min(axis=1)
         weight = None if sample_weight is None else as_weights(sample_weight, cost.shape[0])
         return -float(cost.sum() if weight is None else cost @ weight)
@@ -402,6 +425,22 @@ class FixedSizeKMeans(_FixedSizeEstimator):
     def _problem(self, X: np.ndarray, sample_weight: np.ndarray | None) -> Problem:
         return Problem.create(X, sample_weight=sample_weight, **self._sizes(X.shape[0]))
 
+    def _fit_dask(self, X: Any, sample_weight: Any) -> FixedSizeKMeans:
+        """With a ``dask.array.Array`` ``X`` (and ``sample_weight`` a dask array or array-like)
+        the fit runs on the active ``dask.distributed`` client, or dask's local scheduler
+        (`fsclust.distributed`): the same exact steps; ``labels_`` is a dask array chunked like
+        the rows of ``X``."""
+        from fsclust.distributed import estimator
+
+        result, data = estimator.fit(self, X, sample_weight)
+        self.n_features_in_ = data.d
+        self.result_, self.labels_ = result, result.labels
+        self.cluster_centers_ = result.centers
+        self.inertia_, self.mse_, self.n_iter_ = result.objective, result.mse, result.n_iter
+        self.sizes_ = result.counts
+        self._store_counts(result, data.sizes.hi.shape[0], data.sizes.hi)
+        return self
+
     def _solve(self, problem: Problem) -> SolveResult:
         return solve(problem, solver=self.solver, capacity_method=self.capacity_method,
                      init=self.init, n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
@@ -423,6 +462,11 @@ class FixedSizeKMeans(_FixedSizeEstimator):
         ndarray of shape (m, k)
             In the dtype of the fitted centers (float32 stays float32).
         """
+        if is_dask_array(X):
+            from fsclust.distributed import estimator
+
+            _check_fitted(self)
+            return estimator.transform(self.cluster_centers_, X)
         X = self._check_X(X)
         distances = np.sqrt(squared_distances(X.astype(np.float64, copy=False),
                                               self.cluster_centers_.astype(np.float64)))

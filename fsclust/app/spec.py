@@ -140,6 +140,11 @@ SCHEMA: dict[str, dict[str, s.Field]] = {
         "tol": s.Field(s.number(0.0), 1e-6, "relative objective decrease that stops a run"),
         "seed": s.Field(s.integer(0), 0, "random seed (runs are deterministic)"),
         "time_limit": s.Field(s.number(0.0, strict=True), None, "CP-SAT seconds per assignment step"),
+        "engine": s.Field(s.one_of("memory", "dask"), "memory",
+                          "memory (numpy) or dask (a .npy file read in row blocks by dask workers)"),
+        "scheduler": s.Field(s.text, "local", "dask engine: 'local' (a LocalCluster) or a scheduler "
+                                              "address such as tcp://host:8786"),
+        "workers": s.Field(s.integer(1), None, "dask engine, local: worker processes (default: dask's)"),
     },
     "output": {
         "dir": s.Field(s.text, None, "output folder (relative to the spec); nothing written if unset"),
@@ -173,6 +178,9 @@ class SolverSettings:
     tol: float = 1e-6
     seed: int = 0
     time_limit: float | None = None
+    engine: str = "memory"
+    scheduler: str = "local"
+    workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +339,10 @@ def _spec_path(where: str, param: str) -> str:
 def _build(path: Path, sections: dict[str, Any]) -> Spec:
     data, clusters, links_raw = sections["data"], sections["clusters"], sections["constraints"]
     solver = _solver(sections["solver"], by_weight=clusters["size_unit"] == "weight")
+    if solver.engine == "dask":
+        from fsclust.app.dask_engine import build_dask_spec
+
+        return build_dask_spec(path, sections, solver, _sizes, _cluster_names, _output)
     table, distances, (weight, weight_name) = _read_data(path.parent, data)
     n, names = len(table.names), table.names
     sizes, bounds = _sizes(clusters, n, weight)

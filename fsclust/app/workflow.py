@@ -36,7 +36,8 @@ from fsclust.errors import FsclustWarning, SpecError
 from fsclust.pairwise.mds import classical_mds
 
 __all__ = ["FLAGS", "output_files", "output_targets", "plot_legend", "plot_view", "solve_spec",
-           "spec_context", "spec_plot", "spec_stats", "with_overrides", "without_plot", "write_outputs"]
+           "spec_context", "spec_plot", "spec_stats", "with_overrides", "without_plot",
+           "write_dask_labels", "write_outputs"]
 
 # The command-line flag of every overridable ``solver`` setting whose flag is not ``--NAME``.
 FLAGS = {"backend": "--solver", "capacity_method": "--capacity-method"}
@@ -106,6 +107,10 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
     SolveResult
     """
     settings = spec.solver
+    if settings.engine == "dask":
+        from fsclust.app.dask_engine import solve_dask_spec
+
+        return solve_dask_spec(spec, progress)
     options = Options(solver=settings.backend, capacity_method=settings.capacity_method,
                       init=settings.init, n_init=settings.restarts, max_iter=settings.max_iter,
                       tol=settings.tol, random_state=settings.seed, progress=progress,
@@ -115,7 +120,12 @@ def solve_spec(spec: Spec, *, progress: Callable[[int, Run], None] | None = None
 
 def spec_stats(spec: Spec, result: SolveResult) -> list[ClusterStats]:
     """Per-cluster statistics; mean distances use the original matrix or the original points;
-    with weights the objective parts are weighted and each cluster's total weight is reported."""
+    with weights the objective parts are weighted and each cluster's total weight is reported (with
+    the dask engine: `fsclust.app.dask_engine.dask_stats`)."""
+    if spec.solver.engine == "dask":
+        from fsclust.app.dask_engine import dask_stats
+
+        return dask_stats(spec, result)
     return cluster_stats(spec.problem.X, result.labels, result.centers, spec.cluster_names,
                          distances=spec.distances, points=spec.points,
                          sample_weight=spec.problem.sample_weight, point_names=spec.point_names)
@@ -140,7 +150,14 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
                  out_dir: Path | None = None, plot_file: Path | None = None) -> dict[Path, bytes]:
     """Render every requested output to bytes, keyed by target path (nothing is written here;
     see `output_targets` for the targets and `write_outputs` to write them). A plot that cannot
-    be drawn (no matplotlib) is left out with a `FsclustWarning`."""
+    be drawn (no matplotlib) is left out with a `FsclustWarning`. With the dask engine the
+    labels file is left to `write_dask_labels` (the workers write it), the summary leaves the
+    labels out, and there is no plot (the points stay on disk)."""
+    dask_engine = spec.solver.engine == "dask"
+    if dask_engine:
+        from fsclust.app.dask_engine import summary_result
+
+        result = summary_result(result)
     render = {
         "output.labels": lambda: labels_csv(spec.point_names, result.labels, spec.cluster_names),
         "output.centers": lambda: (medoids_csv(stats) if spec.medoids else
@@ -150,6 +167,8 @@ def output_files(spec: Spec, result: SolveResult, stats: list[ClusterStats], *,
         "--plot": lambda: spec_plot(spec, result, targets["--plot"]),
     }
     targets = output_targets(spec, out_dir=out_dir, plot_file=plot_file)
+    if dask_engine:
+        targets = {key: t for key, t in targets.items() if key in ("output.centers", "output.summary")}
     files = {target: render[key]() for key, target in targets.items()}
     return {target: data for target, data in files.items() if data is not None}   # plot skipped
 
@@ -232,6 +251,19 @@ def plot_legend(spec: Spec, result: SolveResult) -> list[str]:
     problem = spec.problem
     weight = problem.sample_weight if problem.weight_bounds is not None else None
     return legend_labels(spec.cluster_names, result.labels, weight=weight, unit=spec.weight_name)
+
+
+def write_dask_labels(spec: Spec, result: SolveResult, *, out_dir: Path | None = None) -> Path | None:
+    """With the dask engine and an output folder: the labels CSV, written by the workers in
+    chunks (outside the atomically committed set); returns its path (None when there is nothing
+    to write)."""
+    folder = out_dir if out_dir is not None else spec.output.dir
+    if spec.solver.engine != "dask" or folder is None or not spec.output.labels:
+        return None
+    from fsclust.app.dask_engine import write_labels
+
+    write_labels(folder / spec.output.labels, result.labels, spec.cluster_names)
+    return folder / spec.output.labels
 
 
 def spec_context(spec: Spec) -> dict[str, Any]:

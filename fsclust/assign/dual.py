@@ -155,6 +155,7 @@ class DualSolver:
     name = "dual"
     library = "numba"
     capabilities = Capabilities(exact_sizes=True, bounds=True, warm_start=True, on_demand=True)
+    warm_limit = _WARM_LIMIT  # drop the caller's warm start above this fraction of moving points
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("numba") is not None
@@ -175,7 +176,7 @@ class DualSolver:
         used_warm = warm_start is not None
         if used_warm:
             u, excess = kernel.start(_node_prices(_check_warm(warm_start, k), kernel.dummy))
-            used_warm = excess[excess > 0].sum() <= _WARM_LIMIT * n
+            used_warm = excess[excess > 0].sum() <= self.warm_limit * n
         if not used_warm:
             u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED)))
         stats = kernel.finish(u, excess)

@@ -27,7 +27,8 @@ from fsclust._validation import fail, lookup
 from fsclust.assign import assign
 from fsclust.errors import InfeasibleError
 
-__all__ = ["PREDICT_MODES", "CapacityLedger", "fitted_upper", "predict_labels"]
+__all__ = ["PREDICT_MODES", "CapacityLedger", "check_mode", "fitted_upper", "predict_labels",
+           "proportional_bounds", "remaining_bounds"]
 
 
 @dataclass(eq=False)
@@ -70,23 +71,41 @@ def _nearest(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
     return cost.argmin(axis=1)
 
 
-def _proportional(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
-    share = ledger.fitted / ledger.fitted.sum() * cost.shape[0]
-    low, high = np.floor(share + 1e-9), np.ceil(share - 1e-9)
-    return assign(cost, size_min=low.astype(np.int64), size_max=high.astype(np.int64),
-                  solver="flow").labels
+def proportional_bounds(ledger: CapacityLedger, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Size bounds (k,), (k,) of a batch of ``m`` points under ``capacity="proportional"``."""
+    share = ledger.fitted / ledger.fitted.sum() * m
+    return np.floor(share + 1e-9).astype(np.int64), np.ceil(share - 1e-9).astype(np.int64)
 
 
-def _remaining(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
+def remaining_bounds(ledger: CapacityLedger, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Size bounds (k,), (k,) of a batch of ``m`` points under ``capacity="remaining"``.
+
+    Raises
+    ------
+    ValidationError
+        The model was fitted with total-weight sizes.
+    InfeasibleError
+        More points than places left.
+    """
     if ledger.left is None:
         raise fail("capacity", "'nearest' or 'proportional' for a model fitted with total-weight sizes "
                    "('remaining' needs sizes counted in points, size_unit='count')", "remaining")
-    m, free = cost.shape[0], int(ledger.left.sum())
+    free = int(ledger.left.sum())
     if m > free:
         raise InfeasibleError(
             f"capacity='remaining': the batch has {m} points but only {free} places are left "
             f"(per cluster {ledger.left.tolist()}); call reset_capacity() or refit")
-    result = assign(cost, size_min=0, size_max=ledger.left, solver="flow")
+    return np.zeros_like(ledger.left), ledger.left.copy()
+
+
+def _proportional(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
+    low, high = proportional_bounds(ledger, cost.shape[0])
+    return assign(cost, size_min=low, size_max=high, solver="flow").labels
+
+
+def _remaining(cost: np.ndarray, ledger: CapacityLedger) -> np.ndarray:
+    low, high = remaining_bounds(ledger, cost.shape[0])
+    result = assign(cost, size_min=low, size_max=high, solver="flow")
     ledger.left = ledger.left - result.counts
     return result.labels
 
@@ -100,4 +119,9 @@ PREDICT_MODES: dict[str, Callable[[np.ndarray, CapacityLedger], np.ndarray]] = {
 
 def predict_labels(cost: np.ndarray, capacity: str, ledger: CapacityLedger) -> np.ndarray:
     """Labels (m,) of a batch with costs ``cost`` (m, k) under a mode of `PREDICT_MODES`."""
-    return lookup(PREDICT_MODES, capacity, "capacity")(cost, ledger)
+    return check_mode(capacity)(cost, ledger)
+
+
+def check_mode(capacity: Any) -> Callable[[np.ndarray, CapacityLedger], np.ndarray]:
+    """The mode of `PREDICT_MODES` that ``capacity`` names, else the standard `ValidationError`."""
+    return lookup(PREDICT_MODES, capacity, "capacity")

@@ -1,0 +1,152 @@
+"""Dask benchmark: fixed-size k-means on a LocalCluster vs dask-ml's (unconstrained) KMeans.
+
+The data (Gaussian blobs) is written once to a ``.npy`` file and read memory-mapped into a dask
+array of row blocks, persisted on a ``LocalCluster`` of 2 worker processes (1 thread each). Every
+tool runs in its own client process (its peak RSS is the *client* memory; the workers are other
+processes) from the same initial centers (k-means++ on a 20,000-row sample) for the same number of
+iterations: fsclust's exact balanced assignment (``FixedSizeKMeans(...).fit(dask_array)``) and
+dask-ml's ``KMeans`` (no size constraint). The in-memory fsclust fit (``solver="dual"``) runs
+alongside on the numpy array, in one process.
+
+Usage::
+
+    python benchmarks/bench_dask.py             # 4e6 x 16, k=100, 10 iterations (~15 min)
+    python benchmarks/bench_dask.py --quick     # 2e5 x 8, k=20, 5 iterations (under a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+TOOLS = ("fsclust-dask", "dask-ml", "fsclust-memory")
+
+
+def make_data(path: Path, n: int, d: int, k: int, seed: int = 0) -> None:
+    """Gaussian blobs around ``k`` random centers, written block by block to ``path``."""
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-10, 10, size=(k, d))
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n, d))
+    step = 500_000
+    for start in range(0, n, step):
+        m = min(step, n - start)
+        out[start:start + m] = means[rng.integers(0, k, m)] + rng.normal(size=(m, d))
+    out.flush()
+
+
+def initial_centers(path: Path, k: int, seed: int = 0) -> np.ndarray:
+    from fsclust.models.init import kmeans_plusplus
+
+    X = np.load(path, mmap_mode="r")
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(X.shape[0], size=min(20_000, X.shape[0]), replace=False))
+    return kmeans_plusplus(np.asarray(X[rows]), k, rng)
+
+
+def _cluster(address: str | None):
+    from distributed import Client
+
+    return Client(address)
+
+
+def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, address: str) -> dict:
+    """One tool's fit in this process; returns timings and the client's peak RSS."""
+    import dask.array as da
+
+    centers = np.load(centers_path)
+    k = centers.shape[0]
+    if tool == "fsclust-memory":
+        from fsclust import FixedSizeKMeans
+
+        X = np.load(path)
+        begin = time.perf_counter()
+        model = FixedSizeKMeans(k, solver="dual", init=centers, n_init=1, max_iter=iters, tol=0.0).fit(X)
+        seconds, n_iter = time.perf_counter() - begin, model.n_iter_
+        sse, sizes = model.inertia_, model.sizes_
+        extra = ""
+    else:
+        client = _cluster(address)
+        X = da.from_array(np.load(path, mmap_mode="r"), chunks=(chunk, -1)).persist()
+        from distributed import wait
+        wait(X)
+        begin = time.perf_counter()
+        if tool == "dask-ml":
+            from dask_ml.cluster import KMeans
+
+            model = KMeans(n_clusters=k, init=centers, max_iter=iters, tol=0.0).fit(X)
+            seconds, n_iter = time.perf_counter() - begin, int(model.n_iter_)
+            sse, sizes = float(model.inertia_), np.bincount(np.asarray(model.labels_), minlength=k)
+            extra = ""
+        else:
+            from fsclust import FixedSizeKMeans
+
+            model = FixedSizeKMeans(k, init=centers, n_init=1, max_iter=iters, tol=0.0).fit(X)
+            seconds, n_iter = time.perf_counter() - begin, model.n_iter_
+            sse, sizes = model.inertia_, model.sizes_
+            steps = model.result_.history
+            extra = (f"passes/iter {np.mean([h['passes'] for h in steps]):.2f}, listed median "
+                     f"{int(np.median([h['candidates'] for h in steps]))}, step median "
+                     f"{np.median([h['seconds'] for h in steps]):.2f} s")
+        client.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"tool": tool, "seconds": seconds, "iters": n_iter, "sse": sse, "min": int(np.min(sizes)),
+            "max": int(np.max(sizes)), "peak_mb": peak, "extra": extra}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2e5 x 8, k=20, 5 iterations")
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        tool, path, centers, iters, chunk, address = args.child
+        print(json.dumps(run_tool(tool, path, centers, int(iters), int(chunk), address)))
+        return 0
+    quick, full = (200_000, 8, 20, 5, 25_000), (4_000_000, 16, 100, 10, 100_000)
+    n, d, k, iters, chunk = quick if args.quick else full
+    from distributed import LocalCluster
+
+    print(f"# load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        path, centers_path = Path(tmp) / "X.npy", Path(tmp) / "centers.npy"
+        make_data(path, n, d, k)
+        np.save(centers_path, initial_centers(path, k))
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        print(f"n={n:,} d={d} k={k}, {iters} iterations, LocalCluster of 2 worker processes, "
+              f"row blocks of {chunk:,}")
+        print("| tool | wall s | iters | s / iter | x dask-ml | SSE | sizes min-max | client peak MB "
+              "| note |")
+        print("|---|---:|---:|---:|---:|---:|---|---:|---|")
+        base = None
+        for tool in args.tools.split(","):
+            child = ["--child", tool, str(path), str(centers_path), str(iters), str(chunk),
+                     cluster.scheduler_address]
+            out = subprocess.run([sys.executable, __file__, *child],
+                                 capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                print(f"| {tool} | failed: {out.stderr.strip().splitlines()[-1]} |")
+                continue
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            per = row["seconds"] / max(row["iters"], 1)
+            base = per if tool == "dask-ml" else base
+            ratio = f"{per / base:.2f}" if base else "-"
+            print(f"| {tool} | {row['seconds']:.1f} | {row['iters']} | {per:.2f} | {ratio} "
+                  f"| {row['sse']:.6g} | {row['min']}-{row['max']} | {row['peak_mb']:.0f} | {row['extra']} |",
+                  flush=True)
+        cluster.close()
+    print(f"# load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""What the workers run on one row block of the data: plain numpy functions of the block.
+
+Every function takes the block's points ``X`` (m, d), weights ``w`` (m,) or None and the broadcast
+centers, and returns small summaries (O(k d) plus the candidate lists) or per-point labels that
+stay on the worker. Costs are `fsclust.assign.costs.SquaredEuclidean` of the block, the same
+function the in-memory fit uses, so both see the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from fsclust.assign.costs import SquaredEuclidean
+from fsclust.distributed.lists import Lists, merge, point_lists
+from fsclust.models.update import cluster_sums
+from fsclust.problem.sizes import Sizes, largest_remainder
+
+__all__ = [
+    "Summary",
+    "apply_moves",
+    "block_costs",
+    "block_prices",
+    "certify_block",
+    "merge_lists",
+    "merge_summaries",
+    "nearest_block",
+    "refill_block",
+    "regrets",
+    "scaled_sizes",
+    "scan_block",
+]
+
+
+def block_costs(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray) -> np.ndarray:
+    """Costs (m, k) of a block: ``w_i |x_i - c_j|^2``."""
+    return SquaredEuclidean(w).matrix(np.asarray(X, dtype=np.float64), centers)
+
+
+@dataclass(frozen=True, eq=False)
+class Summary:
+    """What one pass brings back from a set of blocks (merged up a tree).
+
+    Attributes
+    ----------
+    counts : ndarray of shape (k,), int64
+        Points per cluster under the broadcast prices (the *base* labels).
+    sums : ndarray of shape (k, d)
+        Weighted coordinate sums per base cluster.
+    mass : ndarray of shape (k,)
+        Weight per base cluster.
+    objective : float
+        Sum of the costs of the base labels.
+    changed : int
+        Points whose base label differs from the previous step's final label.
+    top : float
+        Largest cost magnitude seen.
+    lists : Lists
+    """
+
+    counts: np.ndarray
+    sums: np.ndarray
+    mass: np.ndarray
+    objective: float
+    changed: int
+    top: float
+    lists: Lists
+
+
+def regrets(reduced: np.ndarray) -> np.ndarray:
+    """Second-best minus best entry of every row (m,) of ``reduced`` (m, k) (inf for one column)."""
+    if reduced.shape[1] < 2:
+        return np.full(reduced.shape[0], np.inf)
+    two = np.partition(reduced, 1, axis=1)
+    return two[:, 1] - two[:, 0]
+
+
+def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, start: int,
+               centers: np.ndarray, prices: np.ndarray, rho: np.ndarray,
+               limit: np.ndarray) -> tuple[np.ndarray, Summary]:
+    """One block of a pass: base labels (m,) = argmin of ``C - prices`` (first index on ties),
+    and the block's `Summary`."""
+    X = np.asarray(X, dtype=np.float64)
+    cost = block_costs(X, w, centers)
+    reduced = cost - prices
+    labels = reduced.argmin(axis=1)
+    m, k = cost.shape
+    regret = regrets(reduced)
+    sums, mass = cluster_sums(X, labels, k, w)
+    near = np.flatnonzero(regret < rho[labels])
+    before = np.full(m, -1, np.int64) if prev is None else np.asarray(prev, np.int64)
+    lists = point_lists(cost[near], reduced[near], labels[near], start + near, rho, limit, X[near],
+                        None if w is None else w[near], before[near])
+    return labels, Summary(
+        np.bincount(labels, minlength=k).astype(np.int64), sums, mass,
+        float(cost[np.arange(m), labels].sum()), int((labels != before).sum()),
+        float(cost.max(initial=0.0)), lists)      # costs are >= 0
+
+
+def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
+                 start: int, centers: np.ndarray, prices: np.ndarray, rows: np.ndarray,
+                 rho: np.ndarray, limit: np.ndarray) -> Lists:
+    """The lists of the rows ``p`` with ``rows[p]`` (k,) True from the block's members of ``p``
+    (their base labels ``base`` (m,)), with the rows' new ``rho`` and ``limit``."""
+    at = np.flatnonzero(rows[base])
+    sub = np.asarray(X, dtype=np.float64)[at]
+    weight = None if w is None else np.asarray(w)[at]
+    cost = block_costs(sub, weight, centers)
+    before = np.full(at.size, -1, np.int64) if prev is None else np.asarray(prev, np.int64)[at]
+    return point_lists(cost, cost - prices, base[at], start + at, rho, limit, sub, weight, before)
+
+
+def block_prices(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray, n: int) -> np.ndarray:
+    """``m * p``: the block's size times the cluster prices (k,) of its own optimal assignment under
+    the sizes scaled to its ``m`` rows (exact sizes: centred to mean 0). The client averages them
+    into prices for the whole data (the noise of each block's prices averages out)."""
+    from fsclust.assign.dual import DualSolver
+
+    cost = block_costs(X, w, centers)
+    prices = DualSolver().solve(cost, scaled_sizes(Sizes(lo, hi), n, cost.shape[0])).prices
+    return cost.shape[0] * (prices - prices.mean() if np.array_equal(lo, hi) else prices)
+
+
+def scaled_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
+    """Sizes for ``m`` of the ``n`` points in the same proportions (feasible for ``m`` points)."""
+    if sizes.exact:
+        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
+    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
+    up = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
+    return Sizes(lo, np.maximum(up, lo))
+
+
+def merge_summaries(parts: Sequence[Summary], limit: np.ndarray) -> Summary:
+    """The `Summary` of the union of disjoint blocks (sums added in the given order)."""
+    return Summary(sum(p.counts for p in parts), sum(p.sums for p in parts),
+                   sum(p.mass for p in parts), float(sum(p.objective for p in parts)),
+                   int(sum(p.changed for p in parts)), max(p.top for p in parts),
+                   merge([p.lists for p in parts], limit))
+
+
+def merge_lists(parts: Sequence[Lists], limit: np.ndarray) -> Lists:
+    """`fsclust.distributed.lists.merge` as a tree-reduction task."""
+    return merge(parts, limit)
+
+
+def apply_moves(base: np.ndarray, at: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Final labels of a block: ``base`` (m,) with ``base[at] = labels`` (block-local ``at``)."""
+    out = np.array(base, dtype=np.int64, copy=True)
+    out[at] = labels
+    return out
+
+
+def nearest_block(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Nearest center of every point of a block (m,)."""
+    return block_costs(X, None, centers).argmin(axis=1)
+
+
+def certify_block(X: np.ndarray, w: np.ndarray | None, labels: np.ndarray, centers: np.ndarray,
+                  prices: np.ndarray) -> np.ndarray:
+    """``[max_i (C[i, a_i] - p[a_i]) - min_j (C[i, j] - p[j]), max |C|, sum_i C[i, a_i]]`` of a
+    block: the price certificate of `fsclust.assign.certificate.certify_prices`, blockwise."""
+    cost = block_costs(X, w, centers)
+    rows = np.arange(cost.shape[0])
+    reduced = cost - prices
+    own = cost[rows, labels]
+    gap = (own - prices[labels] - reduced.min(axis=1)).max(initial=0.0)
+    return np.array([gap, np.abs(cost).max(initial=0.0), own.sum()])

@@ -1,0 +1,242 @@
+"""Fixed-size k-means on dask arrays: the engine's loop and restarts with a distributed step.
+
+The loop is `fsclust.engine.core.alternate` (and its restarts `run_restarts`), unchanged: only the
+parts differ. The cost part hands the centers on, the assignment part runs
+`fsclust.distributed.step.assignment_step` (the previous step's prices, or new ones when the
+client's sample shows them far off: `_Assigner._prices`), and the update part divides the sums
+the step brought back. Initial centers come from a random sample of the rows (k-means++ on it by
+default), so the client only ever holds the sample, the (k, d) centers and the candidate lists.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+
+from fsclust._validation import as_int, as_rng, fail
+from fsclust.assign.base import Assignment
+from fsclust.assign.dual import DualSolver
+from fsclust.distributed.blocks import (
+    block_costs,
+    block_prices,
+    certify_block,
+    nearest_block,
+    regrets,
+    scaled_sizes,
+)
+from fsclust.distributed.data import DaskData
+from fsclust.distributed.step import Step, assignment_step
+from fsclust.engine.core import Parts, Restarts, run_restarts
+from fsclust.engine.driver import result_from_restarts
+from fsclust.engine.result import SolveResult
+from fsclust.models.init import resolve_init
+from fsclust.models.update import means_from_sums
+from fsclust.problem.sizes import Sizes
+
+__all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample", "fit_kmeans",
+           "nearest"]
+
+_SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
+_MAX_LISTED = 200_000     # at most this many points listed by a first pass (d + 4 numbers each)
+_WARM_SHARE = 0.02        # keep warm prices while they leave at most this share of points to move
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How many points the passes list (None: automatic; tests set small values).
+
+    Attributes
+    ----------
+    boundary : int or None
+        Target number of listed points of a pass.
+    sample : int
+        Rows of the client-side sample.
+    """
+
+    boundary: int | None = None
+    sample: int = _SAMPLE
+
+
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """Random rows of the data held by the client: ``X`` (m, d), ``w`` (m,) or None."""
+
+    X: np.ndarray
+    w: np.ndarray | None
+
+
+def draw_sample(data: DaskData, m: int, rng: np.random.Generator) -> Sample:
+    """``min(m, n)`` distinct random rows (in index order)."""
+    rows = np.sort(rng.choice(data.n, size=min(m, data.n), replace=False))
+    parts = [data.X[rows]] + ([] if data.weight is None else [data.weight[rows]])
+    got = dask.compute(*parts)
+    return Sample(np.asarray(got[0], dtype=np.float64), None if data.weight is None else got[1])
+
+
+@dataclass(eq=False)
+class StepLabels:
+    """The labels of a distributed step, as the engine loop sees them.
+
+    ``array`` is the dask array of labels; the loop only asks for ``size`` and for how many labels
+    changed (``labels != previous``, then ``.sum()``), which the step counted during its pass, and
+    the update reads the cluster sums the step brought back.
+    """
+
+    array: da.Array
+    step: Step
+
+    @property
+    def size(self) -> int:
+        return int(self.array.shape[0])
+
+    def __ne__(self, other: object) -> _Changed:  # type: ignore[override]
+        return _Changed(self.step.moved)
+
+
+@dataclass(frozen=True)
+class _Changed:
+    moved: int
+
+    def sum(self) -> int:
+        return self.moved
+
+
+class _Assigner:
+    """The cost and assignment parts of one fit; remembers the previous step of the current run."""
+
+    def __init__(self, data: DaskData, sample: Sample, tuning: Tuning) -> None:
+        self.data, self.sample, self.tuning = data, sample, tuning
+        self.last: Step | None = None
+        self.labels: da.Array | None = None
+        self.runs: list[list[dict[str, Any]]] = []     # step infos of every run so far
+
+    def cost(self, data: Any, centers: np.ndarray) -> np.ndarray:
+        return centers                     # the workers compute the costs
+
+    def _prices(self, centers: np.ndarray,
+                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
+        """Prices for a step, its boundary (k,) and the number of points it aims to list.
+
+        The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
+        the points (and well over the sampling noise) to move; then new prices come from the sample
+        when it is the whole data, else from one pass that averages the blocks' own prices
+        (`fsclust.distributed.blocks.block_prices`). The boundary lists about eight times the points
+        expected to move (the previous step's moves with warm prices, ``sqrt(n k) / 2`` with new
+        ones), and in a cluster the sample finds over- or under-full beyond its noise, four times
+        that excess."""
+        cost = block_costs(self.sample.X, self.sample.w, centers)
+        (m, k), n = cost.shape, self.data.n
+        sizes = scaled_sizes(self.data.sizes, n, m)
+        noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
+        excess = np.inf if warm is None else _excess(cost - warm, sizes) * n / m
+        if excess > max(_WARM_SHARE * n, 2 * noise) and m == n:
+            prices, expected = DualSolver().solve(cost, sizes, warm_start=warm).prices, 0.0
+        elif excess > max(_WARM_SHARE * n, 2 * noise):
+            prices, expected = self._block_prices(centers), 0.5 * np.sqrt(n * k)
+        else:
+            prices, expected = warm, max(self.last.info["moves"], excess - noise)
+        target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
+        cost -= prices                     # reduced costs from here on
+        regret, labels = regrets(cost), cost.argmin(axis=1)
+        rho = np.full(k, float(np.quantile(regret, min(1.0, target / n))))
+        if self.tuning.boundary is None and m < n:
+            counts = np.bincount(labels, minlength=k)
+            off = np.maximum(counts - sizes.hi, 0) + np.maximum(sizes.lo - counts, 0) - 2 * np.sqrt(counts)
+            for p in np.flatnonzero((off > 0) & (counts > 0)):
+                share = min(1.0, 4 * off[p] / counts[p])
+                rho[p] = max(rho[p], float(np.quantile(regret[labels == p], share)))
+        tiny = 1e-12 * max(float(np.abs(cost).max(initial=0.0)), 1e-300)
+        return prices, np.where(rho > 0, rho, tiny), target
+
+    def _block_prices(self, centers: np.ndarray) -> np.ndarray:
+        """Prices averaged over the blocks' own optimal assignments (one pass)."""
+        sizes, n = self.data.sizes, self.data.n
+        parts = [dask.delayed(block_prices, pure=True)(x, w, centers, sizes.lo, sizes.hi, n)
+                 for x, w, _ in self.data.blocks()]
+        return np.sum(dask.compute(*parts), axis=0) / n
+
+    def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
+        if warm is None or self.last is None:
+            self.labels = None
+            self.runs.append([])
+        begin = time.perf_counter()
+        prices, rho, target = self._prices(centers, warm)
+        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho))
+        self.last, self.labels = step, step.labels
+        info = {**step.info, "seconds": time.perf_counter() - begin}
+        self.runs[-1].append(info)
+        return Assignment(StepLabels(step.labels, step), step.cost, step.counts, "dual",  # type: ignore[arg-type]
+                          "OPTIMAL", step.prices, info)
+
+
+def _excess(reduced: np.ndarray, sizes: Sizes) -> int:
+    """Points over or under the sizes when every row takes its argmin of ``reduced`` (m, k)."""
+    counts = np.bincount(reduced.argmin(axis=1), minlength=reduced.shape[1])
+    return int(np.maximum(counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - counts, 0).sum())
+
+
+def _update(data: Any, labels: StepLabels, centers: np.ndarray) -> np.ndarray:
+    return means_from_sums(labels.step.sums, labels.step.mass, centers)
+
+
+def fit_kmeans(data: DaskData, *, init: Any = "k-means++", n_init: int = 10, max_iter: int = 300,
+               tol: float = 1e-6, random_state: Any = None, progress: Any = None,
+               tuning: Tuning | None = None) -> SolveResult:
+    """Fixed-size k-means of validated dask data (see `fsclust.FixedSizeKMeans.fit`).
+
+    Returns
+    -------
+    SolveResult
+        ``labels`` is a dask array chunked like the rows of ``data.X``; the rest is numpy.
+    """
+    as_int(n_init, "n_init", minimum=1)
+    as_int(max_iter, "max_iter", minimum=1)
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+        raise fail("tol", "a float >= 0", tol)
+    tuning = tuning or Tuning()
+    rng = as_rng(random_state)     # the restarts draw their seeds from it as in memory; the sample
+    sample = draw_sample(data, tuning.sample, np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0]))
+    k = data.sizes.n_clusters
+    assigner = _Assigner(data, sample, tuning)
+    seed = resolve_init(init, k, data.d, sample.w, scaled_sizes(data.sizes, data.n, sample.X.shape[0]))
+    parts = Parts(cost=assigner.cost, update=_update, init=lambda _data, r: seed(sample.X, r),
+                  assign=assigner.assign)
+    start = time.perf_counter()
+    restarts = run_restarts(data, parts, n_init=n_init, max_iter=max_iter, tol=float(tol), rng=rng,
+                            progress=progress)
+    run, steps = restarts.run, assigner.runs[restarts.best]
+    run = replace(run, labels=run.labels.array if isinstance(run.labels, StepLabels) else run.labels,
+                  history=[{**entry, **info} for entry, info in zip(run.history, steps, strict=False)])
+    return result_from_restarts(Restarts(restarts.best, run, restarts.objectives), n_points=data.n,
+                                solver="dual", max_iter=max_iter, seconds=time.perf_counter() - start)
+
+
+def assign_points(data: DaskData, centers: np.ndarray, *, tuning: Tuning | None = None,
+                  random_state: Any = 0) -> Step:
+    """One optimal assignment of the dask points to fixed ``centers`` (k, d) under ``data.sizes``."""
+    tuning = tuning or Tuning()
+    sample = draw_sample(data, tuning.sample, as_rng(random_state))
+    assigner = _Assigner(data, sample, tuning)
+    assigner.assign(np.asarray(centers, dtype=np.float64), None)
+    return assigner.last
+
+
+def nearest(X: da.Array, centers: np.ndarray) -> da.Array:
+    """Nearest center of every row of ``X`` (n,), chunked like its rows."""
+    return X.map_blocks(nearest_block, centers, drop_axis=1, dtype=np.int64)
+
+
+def certify(data: DaskData, labels: da.Array, centers: np.ndarray,
+            prices: np.ndarray) -> tuple[float, float, float]:
+    """``(gap, max |C|, total cost)`` of ``labels`` under ``prices`` over all points (one pass):
+    the labels are optimal for their counts when ``gap`` is float noise."""
+    parts = [dask.delayed(certify_block, pure=True)(x, w, lab, centers, prices)
+             for (x, w, _), lab in zip(data.blocks(), labels.to_delayed(optimize_graph=False).tolist(),
+                                       strict=True)]
+    rows = np.array(dask.compute(*parts))
+    return float(rows[:, 0].max()), float(rows[:, 1].max()), float(rows[:, 2].sum())

@@ -1,0 +1,312 @@
+r"""The exact assignment step on dask data: one blockwise pass, a tree reduction, a k-node solve.
+
+For centers ``c`` and prices ``u`` (the previous step's, or a sample's), every worker labels its
+block by ``argmin_j C_ij - u_j`` (the *base* labels, kept on the worker) and returns counts,
+per-cluster sums and, per cluster pair, the cheapest moves with their thresholds
+(`fsclust.distributed.lists`). The client then solves the assignment problem restricted to the
+listed points, with the sizes left over by the others (the *frozen* points, which keep their base
+labels), by the in-memory ``dual`` solver warm-started from ``u``. The result is optimal for the
+whole data when its prices ``p`` also price the frozen points (no frozen member of ``p`` would
+rather be in ``l``):
+
+.. math:: p_l - p_p \le \tau_{pl} \quad \text{for every pair } (p, l) \text{ with frozen members,}
+
+and, with size bounds, the dummy-node conditions hold with the full counts. That is the O(k^2)
+certificate: the thresholds were computed in the O(nk) pass. When it fails (a list ran out, so
+its threshold is too low), the rows concerned are listed again, longer and wider
+(`fsclust.distributed.blocks.refill_block`, which reads only the members of those rows), and the
+restricted problem is solved again. Each round lists more points, so the loop ends, with an
+optimal assignment, at the latest when nothing is frozen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+
+from fsclust.assign.costs import PointCosts
+from fsclust.assign.dual import DualSolver
+from fsclust.distributed.blocks import (
+    Summary,
+    apply_moves,
+    block_costs,
+    merge_lists,
+    merge_summaries,
+    refill_block,
+    scan_block,
+)
+from fsclust.distributed.data import DaskData, tree_reduce
+from fsclust.distributed.lists import Lists, merge, thresholds
+from fsclust.errors import SolverError
+from fsclust.problem.sizes import Sizes
+
+__all__ = ["Step", "assignment_step", "list_limit"]
+
+_GROW = 2             # a refilled row is listed this much wider than the reduced key it lacked
+_DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on a dense matrix
+_MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
+
+
+def list_limit(k: int) -> int:
+    """Entries per candidate list: 256, fewer from k = 128 on (the (k, k) lists stay ~4M entries)."""
+    return int(max(16, min(256, (2**22) // max(k * k, 1))))
+
+
+@dataclass(eq=False)
+class Step:
+    """One exact assignment step on dask data.
+
+    Attributes
+    ----------
+    labels : dask.array.Array of shape (n,), int64
+        Chunked like the rows of ``X``; computed by the workers from their base labels and the
+        moves.
+    cost : float
+        Sum of the assigned costs.
+    counts : ndarray of shape (k,), int64
+    sums : ndarray of shape (k, d)
+        Weighted coordinate sums of the clusters (for the mean update).
+    mass : ndarray of shape (k,)
+    prices : ndarray of shape (k,)
+        Cluster prices that certify the assignment (warm start of the next step).
+    moved : int
+        Points whose label differs from the previous step's labels (n on the first step).
+    info : dict
+        ``passes`` (1 + refill rounds), ``candidates`` (listed points), ``moves`` (points moved by
+        the client), ``excess`` (points over the sizes under the incoming prices).
+    """
+
+    labels: da.Array
+    cost: float
+    counts: np.ndarray
+    sums: np.ndarray
+    mass: np.ndarray
+    prices: np.ndarray
+    moved: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class _Short(Exception):
+    """The restricted problem does not certify: list the rows ``rows`` (k,) again."""
+
+    def __init__(self, rows: np.ndarray, need: np.ndarray | None = None,
+                 prices: np.ndarray | None = None, past: np.ndarray | None = None) -> None:
+        super().__init__("candidate lists too short")
+        self.rows = rows
+        self.need = np.zeros(rows.shape[0]) if need is None else need
+        self.prices = prices              # the restricted solve's prices, when it got that far
+        self.past = past                  # how far past its threshold each row's prices went
+
+
+@dataclass
+class _Pass:
+    """The broadcast state of one step and what its pass left on the workers."""
+
+    data: DaskData
+    centers: np.ndarray
+    prices: np.ndarray
+    prev: da.Array | None
+    rho: np.ndarray
+    limit: np.ndarray
+    base: da.Array | None = None
+
+    def _previous(self) -> list[Any]:
+        """The previous labels' row blocks (None each on a first step)."""
+        if self.prev is None:
+            return [None] * len(self.data.row_chunks)
+        return self.prev.to_delayed(optimize_graph=False).tolist()
+
+    def _bases(self) -> list[Any]:
+        return self.base.to_delayed(optimize_graph=False).tolist()
+
+    def scan(self) -> Summary:
+        """The pass: base labels (persisted on the workers) and the merged summary."""
+        c, u = dask.delayed(self.centers), dask.delayed(self.prices)
+        prev = self._previous()
+        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit)
+                for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
+        outs = dask.persist(*outs)        # one run of every block task, kept until both halves exist
+        self.base = self.data.rows_array([o[0] for o in outs]).persist()
+        return tree_reduce([o[1] for o in outs], merge_summaries, self.limit).compute()
+
+    def refill(self, rows: np.ndarray) -> Lists:
+        """Lists of the rows ``rows`` (k,) from their members, with the current rho and limit."""
+        c, u = dask.delayed(self.centers), dask.delayed(self.prices)
+        prev = self._previous()
+        parts = [dask.delayed(refill_block, pure=True)(x, w, b, p, start, c, u, rows, self.rho,
+                                                       self.limit)
+                 for (x, w, start), b, p in zip(self.data.blocks(), self._bases(), prev, strict=True)]
+        return tree_reduce(parts, merge_lists, self.limit).compute()
+
+    def labels(self, moved: np.ndarray, to: np.ndarray) -> da.Array:
+        """Final labels: the base labels with ``moved`` (sorted global indices) set to ``to``."""
+        starts = self.data.starts
+        cut = np.searchsorted(moved, np.r_[starts, self.data.n])
+        parts = [dask.delayed(apply_moves, pure=True)(b, moved[cut[i]:cut[i + 1]] - starts[i],
+                                                      to[cut[i]:cut[i + 1]])
+                 for i, b in enumerate(self._bases())]
+        return self.data.rows_array(parts)
+
+    def rescan(self, short: _Short) -> Summary:
+        """A new pass around the restricted solve's prices; the short rows are listed twice as
+        wide, and at least twice as wide as their prices went past their thresholds."""
+        self.prices = short.prices.astype(np.float64)
+        self.rho = np.where(short.rows, np.maximum(self.rho * _GROW, _GROW * short.past), self.rho)
+        return self.scan()
+
+    def grow(self, short: _Short, top: float) -> None:
+        """List the rows ``short.rows`` longer and wider: at least twice as wide and as long, and
+        wide enough for the reduced key each row was short of (all members once wide enough)."""
+        rows = short.rows
+        wider = np.maximum(self.rho[rows] * 2, short.need[rows] * _GROW)
+        wider = np.where(wider > 0, wider, 1e-9 * max(top, 1e-300))
+        self.rho[rows] = np.where(wider > 4 * top, np.inf, wider)
+        self.limit[rows] = np.minimum(self.limit[rows] * 2, self.data.n)
+
+
+def _reduced_sizes(sizes: Sizes, frozen: np.ndarray, listed: int) -> Sizes:
+    """Sizes of the listed points given the frozen counts (k,); raises `_Short` when infeasible."""
+    if sizes.exact:
+        need = sizes.lo - frozen
+        if (need < 0).any():
+            raise _Short(need < 0)
+        return Sizes.from_counts(need)
+    lo, hi = np.maximum(sizes.lo - frozen, 0), sizes.hi - frozen
+    if (hi < 0).any():
+        raise _Short(hi < 0)
+    if lo.sum() > listed:
+        raise _Short(frozen > sizes.lo)
+    return Sizes(lo, hi)
+
+
+def _bound_prices(prices: np.ndarray, counts: np.ndarray, sizes: Sizes, reduced_exact: bool,
+                  tol: float) -> np.ndarray:
+    """Prices (relative to the dummy node) that also meet the bound conditions of the full counts:
+    ``count > lo`` needs ``p <= 0`` and ``count < hi`` needs ``p >= 0``. A cluster with nothing
+    listed may sit above 0 with frozen points beyond ``lo``: its price drops to 0 (which only its
+    own frozen members can feel, and the threshold check then sees)."""
+    above, below = counts > sizes.lo, counts < sizes.hi
+    if reduced_exact:                     # the solver's prices are defined up to a shift
+        low = np.max(-prices[below], initial=-np.inf)
+        high = np.min(-prices[above], initial=np.inf)
+        if low > high + tol:
+            raise _Short(np.ones(prices.shape[0], bool))
+        prices = prices + float(np.clip(0.0, low, high))
+    prices = np.where(above & (prices > tol), 0.0, prices)
+    if (below & (prices < -tol)).any():
+        raise _Short(below & (prices < -tol))
+    return prices
+
+
+def _listed_costs(lists: Lists, centers: np.ndarray) -> np.ndarray | PointCosts:
+    """Costs of the listed points: the workers' function on a dense matrix, or (many points) on
+    demand, so the client never holds more than ~80 MB of them."""
+    if lists.n_points * centers.shape[0] <= _DENSE_CELLS:
+        return block_costs(lists.x, lists.w, centers)
+    return PointCosts(lists.x, centers, lists.w, XT=np.ascontiguousarray(lists.x.T))
+
+
+def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.ndarray, warm: np.ndarray,
+                  rho: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal labels of the listed points (s,) and certifying prices (k,), or `_Short`."""
+    k = lists.k
+    frozen = counts - np.bincount(lists.base, minlength=k)
+    reduced = _reduced_sizes(sizes, frozen, lists.n_points)
+    if lists.n_points:
+        solver = DualSolver()
+        solver.warm_limit = np.inf        # the frozen points are priced by the warm start
+        result = solver.solve(_listed_costs(lists, centers), reduced, warm_start=warm)
+        labels, prices = result.labels, result.prices
+    else:
+        labels, prices = np.zeros(0, np.int64), warm.copy()
+    if not sizes.exact:
+        full = frozen + np.bincount(labels, minlength=k)
+        prices = _bound_prices(prices, full, sizes, reduced.exact, tol)
+    tau = thresholds(lists, rho, warm)
+    lift = prices[None, :] - prices[:, None]
+    bad = ((lift - tau) > tol).any(axis=1) & (frozen > 0)
+    if bad.any():                        # how far past the warm prices each row must be listed
+        with np.errstate(invalid="ignore"):
+            over = np.where((lift - tau) > tol, lift - tau, 0.0)
+            need = np.where(over > 0, lift - (warm[None, :] - warm[:, None]), 0.0)
+        raise _Short(bad, np.nan_to_num(need.max(axis=1), posinf=np.inf), prices,
+                     np.nan_to_num(over.max(axis=1), posinf=np.inf))
+    return labels, prices
+
+
+def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
+                    rho: np.ndarray, limit: int | None = None) -> Step:
+    """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
+
+    Parameters
+    ----------
+    data : DaskData
+    centers : ndarray of shape (k, d)
+    prices : ndarray of shape (k,)
+        Warm-start prices (any finite values are correct; close ones make one pass enough).
+    prev : dask.array.Array of shape (n,) or None
+        The previous step's labels (for ``moved``).
+    rho : ndarray of shape (k,)
+        Initial boundary of every row: members whose reduced key is below it are listed.
+    limit : int, optional
+        Initial length of every list (at least `list_limit`): the fit passes four times its
+        share of the points expected to move.
+
+    Raises
+    ------
+    SolverError
+        The lists did not certify after many refill rounds (not expected).
+    """
+    k = data.sizes.n_clusters
+    state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
+                  prev, np.array(rho, dtype=np.float64),
+                  np.full(k, max(list_limit(k), limit or 0), np.int64))
+    total = state.scan()
+    lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
+    passes = 1
+    while True:
+        try:
+            labels, final = _solve_listed(lists, total.counts, data.sizes, state.centers, state.prices,
+                                          state.rho, tol)
+            break
+        except _Short as short:
+            if passes > _MAX_ROUNDS:
+                raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
+                                  "refills") from None
+            passes += 1
+            if short.prices is not None and 4 * short.rows.sum() > k:
+                total = state.rescan(short)    # many rows short: a new pass at the better prices
+                lists = total.lists
+            else:
+                state.grow(short, total.top)
+                lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
+    return _finish(state, total, lists, labels, final, {"passes": passes,
+                                                       "candidates": lists.n_points})
+
+
+def _finish(state: _Pass, total: Summary, lists: Lists, labels: np.ndarray, prices: np.ndarray,
+            info: dict[str, Any]) -> Step:
+    """Apply the client's moves to the pass totals and to the labels."""
+    k = lists.k
+    moved = np.flatnonzero(labels != lists.base)
+    src, dst = lists.base[moved], labels[moved]
+    counts = total.counts + np.bincount(dst, minlength=k) - np.bincount(src, minlength=k)
+    w = np.ones(moved.size) if lists.w is None else lists.w[moved]
+    sums, mass = total.sums.copy(), total.mass.copy()
+    np.add.at(sums, dst, lists.x[moved] * w[:, None])
+    np.subtract.at(sums, src, lists.x[moved] * w[:, None])
+    np.add.at(mass, dst, w)
+    np.subtract.at(mass, src, w)
+    own = block_costs(lists.x[moved], None if lists.w is None else lists.w[moved], state.centers)
+    cost = total.objective + float((own[np.arange(moved.size), dst] - own[np.arange(moved.size), src]).sum())
+    prev = lists.prev[moved]
+    changed = total.changed + int((dst != prev).sum() - (src != prev).sum())
+    sizes = state.data.sizes
+    excess = int(np.maximum(total.counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - total.counts, 0).sum())
+    info = {**info, "moves": int(moved.size), "excess": excess}
+    return Step(state.labels(lists.ids[moved], dst), cost, counts, sums, mass, prices, changed,
+                info)
