@@ -42,6 +42,9 @@ from fsclust.assign._kernels.blocks import run_blocks
 from fsclust.assign._kernels.cost_access import BLOCK, block_column, load_block, n_cols, row_keys
 
 _INF = np.inf
+# "no node" as a typed int64: a literal ``-1`` would make numba compile every callee it reaches
+# once more for the constant type ``Literal[int](-1)`` while it infers the loop's types
+_NONE = np.int64(-1)
 
 
 class State(NamedTuple):
@@ -468,7 +471,7 @@ def _resolve(st, settled, v):
     (rebuilding rows whose lists only gave a lower bound on the way)."""
     while True:
         best = _INF
-        arg = -1
+        arg = _NONE
         exact = True
         for q in range(settled):
             s = st.order[q]
@@ -508,8 +511,8 @@ def _dijkstra(st):
     settled = 0
     top = 0.0
     while sinks > 0:
-        p = -1
-        at = -1
+        p = _NONE
+        at = _NONE
         best = _INF
         for r in range(n_rem):            # the smallest tentative distance, lowest node on ties
             j = rem[r]
