@@ -1,7 +1,8 @@
 """numba kernels of the k-node dual solver (`fsclust.assign.dual`); private.
 
 The cost ``C`` is a dense (n, k) matrix or an on-demand view (`._cost_access`); the kernels
-read it only through ``row_keys`` and ``n_cols``, so one source compiles for both.
+read it only through ``row_keys`` and ``n_cols``, so one source compiles for both; `new_state`
+wraps a dense matrix in the view's type, so the shortest-path kernels compile only once.
 
 The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of arrays built by
 `new_state`, and take it plus their few per-call arguments (``k`` clusters, ``K = k`` or
@@ -39,7 +40,7 @@ import numba as nb
 import numpy as np
 
 from fsclust.assign._kernels.blocks import run_blocks
-from fsclust.assign._kernels.cost_access import BLOCK, block_column, load_block, n_cols, row_keys
+from fsclust.assign._kernels.cost_access import BLOCK, as_view, block_column, load_block, n_cols, row_keys
 
 _INF = np.inf
 # "no node" as a typed int64: a literal ``-1`` would make numba compile every callee it reaches
@@ -82,6 +83,8 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
     """
     k = cap.shape[0]
     K = e.shape[0]
+    if isinstance(C, np.ndarray):     # one State type for both forms: one compilation
+        C = as_view(C)
     return State(C, a, u, e, cap, f, *links,
                  keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
                  count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
