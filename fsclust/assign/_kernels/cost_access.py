@@ -8,15 +8,18 @@ A cost ``C`` reaches the kernels as one of
   ``C[i, j] = w_i * sum_t (XT[t, i] - CT[t, j])^2``.
 
 `entry`, `load_row` and `n_cols` are overloaded on the two types, so one kernel source serves
-both. The on-demand sum runs over ``t`` in the same order as the dense distance kernel
-(`fsclust.assign._kernels.distance`) and the weight multiplies last, as in `SquaredEuclidean`, so a
-point's cost is the same float either way. `load_block` / `block_column` evaluate one column
-of a block of ``BLOCK`` rows at a time from local copies, which the compiler vectorises.
+both; `as_view` wraps a dense matrix in the view's type (read as dense by `load_row` and `n_cols`),
+so that a large kernel needs to compile only once for both. The on-demand sum runs over ``t``
+in the same order as the dense distance kernel (`fsclust.assign._kernels.distance`) and the
+weight multiplies last, as in `SquaredEuclidean`, so a point's cost is the same float either
+way. `load_block` / `block_column` evaluate one column of a block of ``BLOCK`` rows at a time
+from local copies, which the compiler vectorises.
 """
 
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 from numba import types
 from numba.extending import overload
 
@@ -63,6 +66,10 @@ def _load_row(C, i, out):
 
     def on_demand(C, i, out):
         XT, CT, w = C
+        if is_dense(C):
+            for j in range(out.shape[0]):
+                out[j] = XT[i, j]
+            return
         out[:] = 0.0
         for t in range(XT.shape[0]):
             x = XT[t, i]
@@ -73,6 +80,19 @@ def _load_row(C, i, out):
             for j in range(out.shape[0]):
                 out[j] *= w[i]
     return on_demand
+
+
+def as_view(C: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dense (n, k) C-ordered float64 matrix in the on-demand view's type: ``(C, (0, 0), (0,))``
+    (`load_row` and `n_cols` read it as dense), so a kernel taking either form compiles once."""
+    return C, np.empty((0, 0)), np.empty(0)
+
+
+@nb.njit(cache=True, inline="always")
+def is_dense(C) -> bool:
+    """Whether the view ``C`` is a dense matrix wrapped by `as_view` (centers of shape (0, 0);
+    an on-demand view has ``k >= 1`` centers)."""
+    return C[1].shape[1] == 0
 
 
 @nb.njit(cache=True)
@@ -88,7 +108,7 @@ def row_keys(C, i, p, out):
 def _n_cols(C):
     if isinstance(C, types.Array):
         return lambda C: C.shape[1]
-    return lambda C: C[1].shape[1]
+    return lambda C: C[0].shape[1] if is_dense(C) else C[1].shape[1]
 
 
 @nb.njit(cache=True, inline="always")

@@ -2,13 +2,17 @@
 
 With ``d <= 4`` a BLAS product has too little work per output to pay for itself, and the fused
 form ``|x|^2 - 2 x.c + |c|^2`` needs four passes over the (n, k) result; this kernel writes every
-entry once, as ``sum_t (x_t - c_t)^2`` (non-negative by construction), in parallel over rows.
+entry once, as ``sum_t (x_t - c_t)^2`` (non-negative by construction), in row blocks on every core.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
+from fsclust.assign._kernels.blocks import run_blocks
+
+_ROWS = 64            # rows per block handed to a thread
 
 
 @nb.njit(cache=True, inline="always")
@@ -22,16 +26,19 @@ def _fill_row(X: np.ndarray, centers: np.ndarray, out: np.ndarray, i: int) -> No
         out[i, j] = total
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(cache=True, nogil=True)
+def _fill_rows(X: np.ndarray, centers: np.ndarray, out: np.ndarray, b0: int, b1: int) -> None:
+    """Rows of blocks ``b0 .. b1`` (``_ROWS`` rows each) of `squared_distances_direct`."""
+    for i in range(b0 * _ROWS, min(X.shape[0], b1 * _ROWS)):
+        _fill_row(X, centers, out, i)
+
+
 def squared_distances_direct(X: np.ndarray, centers: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (n, k) with ``|X[i] - centers[j]|^2`` for ``X`` (n, d), ``centers`` (k, d)."""
-    for i in nb.prange(X.shape[0]):
-        _fill_row(X, centers, out, i)
+    run_blocks(_fill_rows, (X.shape[0] + _ROWS - 1) // _ROWS, X, centers, out)
 
 
-@nb.njit(cache=True)
 def squared_distances_serial(X: np.ndarray, centers: np.ndarray, out: np.ndarray) -> None:
-    """`squared_distances_direct` on one thread, for small ``n * k`` where starting the thread
-    pool costs more than the work (and much more when another process holds a core)."""
-    for i in range(X.shape[0]):
-        _fill_row(X, centers, out, i)
+    """`squared_distances_direct` on one thread, for small ``n * k`` where handing blocks to
+    the thread pool costs more than the work (and much more when another process holds a core)."""
+    _fill_rows(X, centers, out, 0, (X.shape[0] + _ROWS - 1) // _ROWS)

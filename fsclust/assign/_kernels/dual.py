@@ -1,7 +1,8 @@
 """numba kernels of the k-node dual solver (`fsclust.assign.dual`); private.
 
 The cost ``C`` is a dense (n, k) matrix or an on-demand view (`._cost_access`); the kernels
-read it only through ``row_keys`` and ``n_cols``, so one source compiles for both.
+read it only through ``row_keys`` and ``n_cols``, so one source compiles for both; `new_state`
+wraps a dense matrix in the view's type, so the shortest-path kernels compile only once.
 
 The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of arrays built by
 `new_state`, and take it plus their few per-call arguments (``k`` clusters, ``K = k`` or
@@ -38,9 +39,13 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from fsclust.assign._kernels.cost_access import BLOCK, block_column, load_block, n_cols, row_keys
+from fsclust.assign._kernels.blocks import run_blocks
+from fsclust.assign._kernels.cost_access import BLOCK, as_view, block_column, load_block, n_cols, row_keys
 
 _INF = np.inf
+# "no node" as a typed int64: a literal ``-1`` would make numba compile every callee it reaches
+# once more for the constant type ``Literal[int](-1)`` while it infers the loop's types
+_NONE = np.int64(-1)
 
 
 class State(NamedTuple):
@@ -78,6 +83,8 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
     """
     k = cap.shape[0]
     K = e.shape[0]
+    if isinstance(C, np.ndarray):     # one State type for both forms: one compilation
+        C = as_view(C)
     return State(C, a, u, e, cap, f, *links,
                  keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
                  count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
@@ -285,7 +292,7 @@ def _move(st, i, p, v):
                 W[v, m] = key
 
 
-_BLOCKS = 64          # row blocks of the parallel O(nk) passes (results do not depend on it)
+_BLOCKS = 64          # row blocks of the O(nk) passes, run on every core (results do not depend on it)
 
 
 @nb.njit(cache=True, inline="always")
@@ -323,14 +330,12 @@ def _row_scan(C, u, i):
     return best, second, max(max(g0, g1), max(g2, g3))
 
 
-@nb.njit(cache=True, parallel=True)
-def argmin_rows(C, u, a, regret):
-    """``a[i] = argmin_j C[i, j] - u[j]`` (first index on ties) and ``regret[i]`` = second-best
-    minus best reduced cost, in parallel over row blocks; returns ``max |C|``."""
+@nb.njit(cache=True, nogil=True)
+def _argmin_rows(C, u, a, regret, tops, b0, b1):
+    """Blocks ``b0 .. b1`` (of ``_BLOCKS`` row blocks) of `argmin_rows`; ``tops[blk]`` = max |C|."""
     n, k = C.shape
     step = (n + _BLOCKS - 1) // _BLOCKS
-    big = np.zeros(_BLOCKS)
-    for blk in nb.prange(_BLOCKS):
+    for blk in range(b0, b1):
         top = 0.0
         for i in range(blk * step, min(n, (blk + 1) * step)):
             best, second, row_top = _row_scan(C, u, i)
@@ -340,25 +345,34 @@ def argmin_rows(C, u, a, regret):
             a[i] = j
             regret[i] = second - best
             top = max(top, row_top)
-        big[blk] = top
-    return big.max()
+        tops[blk] = top
 
 
-@nb.njit(cache=True, parallel=True)
-def argmin_points(view, u, a, regret):
-    """`argmin_rows` for an on-demand cost ``view = (XT, CT, w)``, block by block: the same
-    labels (first index on ties), regrets and ``max |C|``, without an (n, k) matrix."""
+def argmin_rows(C: np.ndarray, u: np.ndarray, a: np.ndarray, regret: np.ndarray) -> float:
+    """``a[i] = argmin_j C[i, j] - u[j]`` (first index on ties) and ``regret[i]`` = second-best
+    minus best reduced cost for ``C`` (n, k), ``u`` (>= k,), ``a`` (n,) int64, ``regret`` (n,),
+    in row blocks on every core; returns ``max |C|``."""
+    tops = np.zeros(_BLOCKS)
+    run_blocks(_argmin_rows, _BLOCKS, C, u, a, regret, tops)
+    return float(tops.max())
+
+
+@nb.njit(cache=True, nogil=True)
+def _argmin_points(view, u, a, regret, tops, b0, b1):
+    """Blocks ``b0 .. b1`` (of ``BLOCK`` rows) of `argmin_points`; ``tops[blk]`` = max |C|."""
     XT, CT, w = view
     d, n = XT.shape
     k = CT.shape[1]
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    tops = np.zeros(n_blocks)
-    for blk in nb.prange(n_blocks):
+    xb, wb, col = np.empty((d, BLOCK)), np.empty(BLOCK), np.empty(BLOCK)
+    best, second = np.empty(BLOCK), np.empty(BLOCK)
+    arg, top = np.empty(BLOCK, np.int64), np.empty(BLOCK)
+    for blk in range(b0, b1):
         lo = blk * BLOCK
         m = min(n, lo + BLOCK) - lo
-        xb, wb, col = np.empty((d, BLOCK)), np.empty(BLOCK), np.empty(BLOCK)
-        best, second = np.full(BLOCK, _INF), np.full(BLOCK, _INF)
-        arg, top = np.zeros(BLOCK, np.int64), np.zeros(BLOCK)
+        best[:] = _INF
+        second[:] = _INF
+        arg[:] = 0
+        top[:] = 0.0
         load_block(XT, w, lo, m, xb, wb)
         for j in range(k):
             block_column(xb, wb, w.shape[0] > 0, CT, j, col)
@@ -374,7 +388,15 @@ def argmin_points(view, u, a, regret):
             a[lo + t] = arg[t]
             regret[lo + t] = second[t] - best[t]
         tops[blk] = top[:m].max()
-    return tops.max()
+
+
+def argmin_points(view: tuple, u: np.ndarray, a: np.ndarray, regret: np.ndarray) -> float:
+    """`argmin_rows` for an on-demand cost ``view = (XT, CT, w)``, block by block: the same
+    labels (first index on ties), regrets and ``max |C|``, without an (n, k) matrix."""
+    n_blocks = (view[0].shape[1] + BLOCK - 1) // BLOCK
+    tops = np.zeros(n_blocks)
+    run_blocks(_argmin_points, n_blocks, view, u, a, regret, tops)
+    return float(tops.max())
 
 
 @nb.njit(cache=True)
@@ -452,7 +474,7 @@ def _resolve(st, settled, v):
     (rebuilding rows whose lists only gave a lower bound on the way)."""
     while True:
         best = _INF
-        arg = -1
+        arg = _NONE
         exact = True
         for q in range(settled):
             s = st.order[q]
@@ -492,8 +514,8 @@ def _dijkstra(st):
     settled = 0
     top = 0.0
     while sinks > 0:
-        p = -1
-        at = -1
+        p = _NONE
+        at = _NONE
         best = _INF
         for r in range(n_rem):            # the smallest tentative distance, lowest node on ties
             j = rem[r]
