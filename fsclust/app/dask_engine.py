@@ -50,11 +50,12 @@ class IndexNames:
 
 
 def build_dask_spec(path: Path, sections: dict[str, Any], solver: Any, sizes: Callable[..., Any],
-                    names: Callable[..., Any], output: Callable[..., Any]) -> Any:
+                    names: Callable[..., Any], output: Callable[..., Any],
+                    spec_type: Callable[..., Any]) -> Any:
     """The `Spec` of a dask-engine spec: ``data.points`` must be a 2-D ``.npy`` file (read
     memory-mapped, in row blocks of ~64 MB); ``data.columns`` and ``data.weight_column`` take
-    column indices. Constraints, matrices, weight files and total-weight sizes are refused."""
-    from fsclust.app.spec import Spec
+    column indices. Constraints, matrices, weight files and total-weight sizes are refused.
+    ``spec_type`` is `fsclust.app.spec.Spec` (passed in: this module is imported by it)."""
 
     data, clusters = sections["data"], sections["clusters"]
     _refuse(data, clusters, sections["constraints"], solver)
@@ -77,7 +78,7 @@ def build_dask_spec(path: Path, sections: dict[str, Any], solver: Any, sizes: Ca
     problem = Problem(X, resolved, weight)         # type: ignore[arg-type]  (validated at fit)
     cluster_names = names(clusters["names"], resolved.n_clusters)
     inputs = (path, file)
-    return Spec(path, problem, IndexNames(raw.shape[0]), cluster_names,  # type: ignore[arg-type]
+    return spec_type(path, problem, IndexNames(raw.shape[0]), cluster_names,  # type: ignore[arg-type]
                 [str(c) for c in columns], None, None, None, "hard", solver,
                 output(path.parent, sections["output"], solver.method, inputs), None, inputs)
 

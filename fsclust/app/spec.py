@@ -342,7 +342,7 @@ def _build(path: Path, sections: dict[str, Any]) -> Spec:
     if solver.engine == "dask":
         from fsclust.app.dask_engine import build_dask_spec
 
-        return build_dask_spec(path, sections, solver, _sizes, _cluster_names, _output)
+        return build_dask_spec(path, sections, solver, _sizes, _cluster_names, _output, Spec)
     table, distances, (weight, weight_name) = _read_data(path.parent, data)
     n, names = len(table.names), table.names
     sizes, bounds = _sizes(clusters, n, weight)
