@@ -174,6 +174,13 @@ class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfo
                    f"{type(self).__name__})", X, detail="a dask array")
 
     def _store(self, result: SolveResult, problem: Problem, dtype: np.dtype) -> None:
+        hi = None if problem.weight_bounds is not None else problem.sizes.hi
+        self._store_result(result, problem.n_clusters, hi, dtype)
+
+    def _store_result(self, result: SolveResult, k: int, hi: np.ndarray | None,
+                      dtype: np.dtype) -> None:
+        """The fitted attributes and the capacity ledger; ``hi`` (k,): the upper sizes (None for
+        total-weight sizes); centers in the dtype of ``X``."""
         self.result_ = result
         self.labels_ = result.labels
         self.cluster_centers_ = (result.centers.astype(dtype, copy=False)
@@ -182,12 +189,6 @@ class _FixedSizeEstimator(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfo
         self.mse_ = result.mse
         self.n_iter_ = result.n_iter
         self.sizes_ = result.counts
-        hi = None if problem.weight_bounds is not None else problem.sizes.hi
-        self._store_counts(result, problem.n_clusters, hi)
-
-    def _store_counts(self, result: SolveResult, k: int, hi: np.ndarray | None) -> None:
-        """Output features and the capacity ledger; ``hi`` (k,): the upper sizes (None for
-        total-weight sizes)."""
         self._n_features_out = k
         upper = None if hi is None else fitted_upper(hi, self.size_max)
         self._ledger = CapacityLedger(result.counts.copy(), upper)
@@ -434,11 +435,7 @@ class FixedSizeKMeans(_FixedSizeEstimator):
 
         result, data = estimator.fit(self, X, sample_weight)
         self.n_features_in_ = data.d
-        self.result_, self.labels_ = result, result.labels
-        self.cluster_centers_ = result.centers
-        self.inertia_, self.mse_, self.n_iter_ = result.objective, result.mse, result.n_iter
-        self.sizes_ = result.counts
-        self._store_counts(result, data.sizes.hi.shape[0], data.sizes.hi)
+        self._store_result(result, data.sizes.hi.shape[0], data.sizes.hi, result.centers.dtype)
         return self
 
     def _solve(self, problem: Problem) -> SolveResult:
