@@ -78,7 +78,9 @@ def _gap_points(view, labels, prices, gaps, bigs, sums, b0, b1):
                 top[t] = max(top[t], col[t])
         gap = 0.0
         total = 0.0
+        largest = 0.0
         for t in range(m):
+            largest = max(largest, top[t])
             a = lab[t]
             if 0 <= a < k:
                 own = entry(view, lo + t, a)
@@ -86,7 +88,7 @@ def _gap_points(view, labels, prices, gaps, bigs, sums, b0, b1):
                 total += own
             else:
                 gap = np.inf
-        gaps[blk], bigs[blk], sums[blk] = gap, top[:m].max(), total
+        gaps[blk], bigs[blk], sums[blk] = gap, largest, total
 
 
 def reduced_cost_gap_points(view: tuple, labels: np.ndarray, prices: np.ndarray

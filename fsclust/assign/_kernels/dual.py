@@ -46,6 +46,10 @@ _INF = np.inf
 # "no node" as a typed int64: a literal ``-1`` would make numba compile every callee it reaches
 # once more for the constant type ``Literal[int](-1)`` while it infers the loop's types
 _NONE = np.int64(-1)
+_ZERO = np.int64(0)
+# kernels called only from other kernels: without the wrappers that would let Python call them
+# (which unbox the whole `State` and are linked into, and optimised again in, every caller)
+_helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 
 class State(NamedTuple):
@@ -149,20 +153,31 @@ def _push(keys, idx, count, tau, p, v, key, i):
         tau[p, v] = keys[p, v, 0]
 
 
-@nb.njit(cache=True)
-def _sort_row(st, p):
-    """Turn the heaps of row ``p`` into lists sorted by key."""
-    keys, idx = st.keys, st.idx
+@_helper
+def _sort_row(keys, idx, count, p):
+    """Turn the max-heaps of row ``p`` (built by `_push`) into lists sorted by key, in place
+    (heap sort: no temporaries, and far less to compile than ``np.argsort``)."""
     for v in range(keys.shape[1]):
-        c = st.count[p, v]
-        order = np.argsort(keys[p, v, :c])
-        sk = keys[p, v, :c][order]
-        si = idx[p, v, :c][order]
-        keys[p, v, :c] = sk
-        idx[p, v, :c] = si
+        end = count[p, v] - 1
+        while end > 0:
+            key, i = keys[p, v, end], idx[p, v, end]
+            keys[p, v, end], idx[p, v, end] = keys[p, v, 0], idx[p, v, 0]
+            t = 0
+            while True:                   # sift ``key`` down the heap ``0 .. end - 1``
+                child = 2 * t + 1
+                if child >= end:
+                    break
+                if child + 1 < end and keys[p, v, child + 1] > keys[p, v, child]:
+                    child += 1
+                if keys[p, v, child] <= key:
+                    break
+                keys[p, v, t], idx[p, v, t] = keys[p, v, child], idx[p, v, child]
+                t = child
+            keys[p, v, t], idx[p, v, t] = key, i
+            end -= 1
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _fill_all(st, rho, rows):
     """Build every list from the *boundary* points ``rows``: those whose regret is below ``rho``.
 
@@ -184,11 +199,11 @@ def _fill_all(st, rho, rows):
             if row[v] < tau[p, v]:
                 _push(keys, idx, count, tau, p, v, row[v], i)
     for p in range(k):
-        _sort_row(st, p)
+        _sort_row(keys, idx, count, p)
     st.filled[:] = True
 
 
-@nb.njit(cache=True)
+@_helper
 def _fill_row(st, p):
     """Build every list of row ``p`` from the members of ``p`` (one scan of their rows)."""
     k = n_cols(st.C)
@@ -203,11 +218,11 @@ def _fill_row(st, p):
             if row[v] < tau[p, v]:
                 _push(keys, idx, count, tau, p, v, row[v], i)
         i = st.nxt[i]
-    _sort_row(st, p)
+    _sort_row(keys, idx, count, p)
     st.filled[p] = True
 
 
-@nb.njit(cache=True)
+@_helper
 def _front(st, p, v):
     """``(w, exact)``: the cheapest key ``w = min_{i in p} C[i, v] - C[i, p]`` (inf when ``p`` is
     empty; the point is ``idx[p, v, 0]``), cached in ``W``, or, when the list cannot tell
@@ -234,7 +249,7 @@ def _front(st, p, v):
     return tau[p, v], False
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _exact_front(st, p, v):
     """The exact cheapest key of ``(p, v)``; rebuilds row ``p`` from all its members if needed
     (one read of each member's row refreshes all k lists of the row)."""
@@ -258,7 +273,7 @@ def _known_front(st, p, v):
     return w, False, False
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _move(st, i, p, v):
     """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``;
     cached fronts ``W`` that were ``i`` go stale."""
@@ -384,10 +399,12 @@ def _argmin_points(view, u, a, regret, tops, b0, b1):
                 arg[t] = j if v < b else arg[t]
                 best[t] = min(b, v)
                 top[t] = max(top[t], col[t])
+        largest = 0.0
         for t in range(m):
             a[lo + t] = arg[t]
             regret[lo + t] = second[t] - best[t]
-        tops[blk] = top[:m].max()
+            largest = max(largest, top[t])
+        tops[blk] = largest
 
 
 def argmin_points(view: tuple, u: np.ndarray, a: np.ndarray, regret: np.ndarray) -> float:
@@ -419,8 +436,8 @@ def link_members(a, k, head, nxt, prv):
 def initial_excess(cnt, u, lo, cap, f, has_dummy):
     """Choose the dummy flows ``f`` consistent with ``u`` and return the node excesses (K,)."""
     k = cnt.shape[0]
-    n = cnt.sum()
     e = np.zeros(k + 1 if has_dummy else k, np.int64)
+    extra = 0                             # n - sum(lo) - sum(f): points left for the dummy node
     for j in range(k):
         f[j] = 0
         if has_dummy and cap[j] > 0:
@@ -429,8 +446,9 @@ def initial_excess(cnt, u, lo, cap, f, has_dummy):
             elif u[j] == u[k]:
                 f[j] = min(max(cnt[j] - lo[j], 0), cap[j])
         e[j] = cnt[j] - lo[j] - f[j]
+        extra += e[j]
     if has_dummy:
-        e[k] = f.sum() - (n - lo.sum())
+        e[k] = -extra
     return e
 
 
@@ -443,7 +461,7 @@ def _dummy_arc(st, k, p, v):
     return u[k] - u[v] if st.f[v] > 0 else _INF
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _edge(st, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
     k = n_cols(st.C)
@@ -468,7 +486,7 @@ def _through(st, s, v):
     return dist[s] + max(_dummy_arc(st, k, s, v), 0.0), True
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _resolve(st, settled, v):
     """Exact tentative distance of ``v`` over the first ``settled`` nodes of ``order``
     (rebuilding rows whose lists only gave a lower bound on the way)."""
@@ -489,7 +507,7 @@ def _resolve(st, settled, v):
         _fill_row(st, arg)
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _dijkstra(st):
     """Shortest paths from all over-full nodes until every under-full node is settled.
 
@@ -511,7 +529,7 @@ def _dijkstra(st):
         if e[j] < 0:
             sinks += 1
     n_rem = K
-    settled = 0
+    settled = _ZERO
     top = 0.0
     while sinks > 0:
         p = _NONE
@@ -557,7 +575,7 @@ def _dijkstra(st):
     return settled, top
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _path_amount(st, t, tol, trust):
     """Units to send along the tree path to sink ``t`` (0 when it is no longer tight: an arc's
     reduced weight is above ``tol`` and ``trust``, set before the round's first send, is off).
@@ -594,7 +612,7 @@ def _path_amount(st, t, tol, trust):
     return min(amount, -st.e[t])
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _send(st, t, amount):
     """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
     k = n_cols(st.C)
@@ -613,6 +631,15 @@ def _send(st, t, amount):
     st.e[t] += amount
 
 
+@nb.njit(cache=True, inline="always")
+def _has_excess(e):
+    """Whether some node has a positive excess (a loop: ``(e > 0).any()`` costs more to compile)."""
+    for j in range(e.shape[0]):
+        if e[j] > 0:
+            return True
+    return False
+
+
 @nb.njit(cache=True)
 def successive_shortest_paths(st, rho, rows, tol, max_rounds):
     """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
@@ -627,7 +654,7 @@ def successive_shortest_paths(st, rho, rows, tol, max_rounds):
     _fill_all(st, rho, rows)
     rounds = 0
     moves = 0
-    while (e > 0).any():
+    while _has_excess(e):
         rounds += 1
         if rounds > max_rounds:
             return -1, moves
