@@ -17,7 +17,7 @@ from fsclust.assign._kernels.cost_access import BLOCK, block_column, entry, load
 _BLOCKS = 64          # row blocks of the dense pass
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _gap_rows(C, labels, prices, gaps, bigs, sums, b0, b1):
     """Blocks ``b0 .. b1`` of `reduced_cost_gap` (``_BLOCKS`` row blocks): per-block results."""
     n, k = C.shape
@@ -55,7 +55,7 @@ def _combine(kernel, n_blocks: int, *args) -> tuple[float, float, float]:
     return float(gaps.max()), float(bigs.max()), ordered_sum(sums)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _gap_points(view, labels, prices, gaps, bigs, sums, b0, b1):
     """Blocks ``b0 .. b1`` (of ``BLOCK`` rows) of `reduced_cost_gap_points`: per-block results."""
     XT, CT, w = view

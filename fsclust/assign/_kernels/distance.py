@@ -26,7 +26,7 @@ def _fill_row(X: np.ndarray, centers: np.ndarray, out: np.ndarray, i: int) -> No
         out[i, j] = total
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _fill_rows(X: np.ndarray, centers: np.ndarray, out: np.ndarray, b0: int, b1: int) -> None:
     """Rows of blocks ``b0 .. b1`` (``_ROWS`` rows each) of `squared_distances_direct`."""
     for i in range(b0 * _ROWS, min(X.shape[0], b1 * _ROWS)):

@@ -249,7 +249,7 @@ def _front(st, p, v):
     return tau[p, v], False
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _exact_front(st, p, v):
     """The exact cheapest key of ``(p, v)``; rebuilds row ``p`` from all its members if needed
     (one read of each member's row refreshes all k lists of the row)."""
@@ -345,7 +345,7 @@ def _row_scan(C, u, i):
     return best, second, max(max(g0, g1), max(g2, g3))
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _argmin_rows(C, u, a, regret, tops, b0, b1):
     """Blocks ``b0 .. b1`` (of ``_BLOCKS`` row blocks) of `argmin_rows`; ``tops[blk]`` = max |C|."""
     n, k = C.shape
@@ -372,7 +372,7 @@ def argmin_rows(C: np.ndarray, u: np.ndarray, a: np.ndarray, regret: np.ndarray)
     return float(tops.max())
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _argmin_points(view, u, a, regret, tops, b0, b1):
     """Blocks ``b0 .. b1`` (of ``BLOCK`` rows) of `argmin_points`; ``tops[blk]`` = max |C|."""
     XT, CT, w = view
@@ -416,7 +416,7 @@ def argmin_points(view: tuple, u: np.ndarray, a: np.ndarray, regret: np.ndarray)
     return float(tops.max())
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, no_cfunc_wrapper=True)
 def link_members(a, k, head, nxt, prv):
     """Members of every cluster as doubly linked lists (ascending point order); returns counts."""
     cnt = np.zeros(k, np.int64)
@@ -432,23 +432,21 @@ def link_members(a, k, head, nxt, prv):
     return cnt
 
 
-@nb.njit(cache=True)
-def initial_excess(cnt, u, lo, cap, f, has_dummy):
-    """Choose the dummy flows ``f`` consistent with ``u`` and return the node excesses (K,)."""
+def initial_excess(cnt: np.ndarray, u: np.ndarray, lo: np.ndarray, cap: np.ndarray, f: np.ndarray,
+                   has_dummy: bool) -> np.ndarray:
+    """Choose the dummy flows ``f`` (k,) consistent with the prices ``u`` (K,) and return the node
+    excesses (K,) for the counts ``cnt``, lower sizes ``lo`` and dummy capacities ``cap`` (k,)."""
     k = cnt.shape[0]
-    e = np.zeros(k + 1 if has_dummy else k, np.int64)
-    extra = 0                             # n - sum(lo) - sum(f): points left for the dummy node
-    for j in range(k):
-        f[j] = 0
-        if has_dummy and cap[j] > 0:
-            if u[j] < u[k]:
-                f[j] = cap[j]
-            elif u[j] == u[k]:
-                f[j] = min(max(cnt[j] - lo[j], 0), cap[j])
-        e[j] = cnt[j] - lo[j] - f[j]
-        extra += e[j]
+    f[:] = 0
     if has_dummy:
-        e[k] = -extra
+        below = (cap > 0) & (u[:k] < u[k])
+        tied = (cap > 0) & (u[:k] == u[k])
+        f[below] = cap[below]
+        f[tied] = np.minimum(np.maximum(cnt - lo, 0), cap)[tied]
+    e = np.zeros(k + 1 if has_dummy else k, np.int64)
+    e[:k] = cnt - lo - f
+    if has_dummy:
+        e[k] = -e[:k].sum()          # the points left for the dummy node: n - sum(lo) - sum(f)
     return e
 
 
@@ -461,7 +459,7 @@ def _dummy_arc(st, k, p, v):
     return u[k] - u[v] if st.f[v] > 0 else _INF
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _edge(st, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
     k = n_cols(st.C)
@@ -486,7 +484,7 @@ def _through(st, s, v):
     return dist[s] + max(_dummy_arc(st, k, s, v), 0.0), True
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _resolve(st, settled, v):
     """Exact tentative distance of ``v`` over the first ``settled`` nodes of ``order``
     (rebuilding rows whose lists only gave a lower bound on the way)."""
@@ -612,7 +610,7 @@ def _path_amount(st, t, tol, trust):
     return min(amount, -st.e[t])
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _send(st, t, amount):
     """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
     k = n_cols(st.C)
@@ -640,7 +638,7 @@ def _has_excess(e):
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, no_cfunc_wrapper=True)
 def successive_shortest_paths(st, rho, rows, tol, max_rounds):
     """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
 
