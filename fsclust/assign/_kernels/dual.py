@@ -25,11 +25,17 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
   ``order`` settled nodes in settling order, ``memo`` units a tree path can carry (-1:
   unknown), ``stack`` a path being walked.
 
-numba notes. Every separately compiled function costs about a second of cold compile, so the
-helpers with a single caller are inlined (``inline="always"``). An inlined helper that takes the
-bundle and makes a call increfs and decrefs every array of the bundle each time it runs (about
-0.2 µs, more than a whole relaxation), so the helpers run per relaxation (`_known_front`,
-`_dummy_arc`) make no call, and the list primitives `_push` / `_insert` take their arrays.
+numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
+(``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
+separately compiled function's LLVM module is linked into, and optimised again in, each caller.
+So the few large helpers (`_fill_all`, `_fill_row`, `_front`, `_move`, `_dijkstra`,
+`_path_amount`) are compiled once each as ``_helper``s (no Python or C wrappers, which would
+unbox the whole bundle; LLVM still inlines them at run time), and only small helpers and the
+single-caller wrappers around them are inlined. An inlined helper that takes the bundle and makes
+a call increfs and decrefs every array of the bundle each time it runs (about 0.2 µs, more than a
+whole relaxation), so the helpers run per relaxation (`_known_front`, `_dummy_arc`) make no call,
+and the list primitives `_push` / `_insert` / `_sort_row` take their arrays. `_sort_row` is a
+heap sort of the heaps `_push` builds (``np.argsort`` cost seconds to compile).
 """
 
 from __future__ import annotations
