@@ -88,7 +88,7 @@ class _TimedSolver:
     """The backend that ``solver="auto"`` picks, wrapped to time every assignment solve."""
 
     def __init__(self, inner: object) -> None:
-        self.inner, self.seconds = inner, []
+        self.inner, self.seconds, self.infos = inner, [], []
         self.name, self.library, self.capabilities = inner.name, inner.library, inner.capabilities
 
     def is_available(self) -> bool:
@@ -98,6 +98,7 @@ class _TimedSolver:
         start = time.perf_counter()
         result = self.inner.solve(cost, sizes, warm_start=warm_start)
         self.seconds.append(time.perf_counter() - start)
+        self.infos.append(getattr(result, "info", None) or {})
         return result
 
 
@@ -139,7 +140,17 @@ def _fit_fsclust(X: np.ndarray, sizes: np.ndarray, init: np.ndarray, budget: flo
     assign = float(np.sum(backend.seconds[:len(steps)]))
     return {"wall": wall, "iterations": len(steps), "labels": labels, "centers": centers,
             "first_call": first, "backend": backend.name, "stopped": stopped,
-            "split": [sum(steps) - assign, assign, wall - sum(steps)]}
+            "split": [sum(steps) - assign, assign, wall - sum(steps)],
+            "solves": _solve_stats(backend.name, backend.infos[:len(steps)])}
+
+
+def _solve_stats(name: str, infos: list[dict]) -> str:
+    """The backend and what its solves did over the iterations (from their ``info``)."""
+    if not any("moves" in info for info in infos):
+        return name
+    warm = sum(bool(info.get("warm_started")) for info in infos)
+    moves = sum(int(info.get("moves", 0)) for info in infos)
+    return f"{name}: {warm}/{len(infos)} warm, {moves / max(len(infos), 1):,.0f} moves/it"
 
 
 def _fit_lloyd(X: np.ndarray, sizes: np.ndarray, init: np.ndarray) -> dict:
@@ -216,7 +227,8 @@ def format_row(case: Case, rows: dict[str, dict]) -> str:
                 f"{ours.get('skipped', '-')} | | | | | {peer_cell} | |")
     pass_s, assign_s, rest_s = (part / max(ours["iterations"], 1) for part in ours["split"])
     sizes = "" if ours.get("sizes_ok", True) else " SIZES WRONG"
-    note = f"{ours['stopped']}{sizes}".strip() or f"{ours['iterations']} it, SSE {ours['sse']:.6g}"
+    note = (f"{ours['stopped']}{sizes}".strip() or f"{ours['iterations']} it, SSE {ours['sse']:.6g}"
+            ) + f"; {ours['solves']}"
     return (f"| {case.n:,} | {case.d} | {case.k} | {_per_it(lloyd):.4f} | {_per_it(ours):.4f} | "
             f"{ratio:.1f}x | {ours['first_call']:.1f} | {ours['peak_mb']:.0f} "
             f"(data {ours['data_mb']:.0f}) | {pass_s:.3f} / {assign_s:.3f} / {rest_s:.3f} | "
