@@ -103,11 +103,13 @@ class _TimedSolver:
 
 
 def _first_call(X: np.ndarray, k: int) -> float:
-    """Seconds of a small fit at the same d and k (compiles numba's kernels on a cold cache)."""
+    """Seconds of a small fit in the same dimension, 2,000 points and ``min(k, 50)`` clusters:
+    the backend of the timed fit (n * k >= 1e5 cells), so numba compiles its kernels on a cold
+    cache."""
     import fsclust
     from fsclust.problem.sizes import balanced_sizes
 
-    m = min(X.shape[0], 20 * k)
+    m, k = min(X.shape[0], 2000), min(k, 50)
     start = time.perf_counter()
     fsclust.solve(fsclust.Problem.create(X[:m], sizes=balanced_sizes(m, k)), n_init=1, max_iter=2,
                   random_state=0)
