@@ -1,0 +1,55 @@
+"""The embeddings benchmark (benchmarks/bench_embeddings.py) on a tiny case, in process."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_embeddings.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """The benchmark script, imported as a module."""
+    spec = importlib.util.spec_from_file_location("bench_embeddings", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module                    # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_data_are_balanced_and_shared(bench) -> None:
+    case = bench.Case(600, 5, 12)
+    X, sizes, init = bench.make_data(case, seed=3)
+    again = bench.make_data(case, seed=3)
+    assert X.shape == (600, 5) and init.shape == (12, 5)
+    assert sizes.sum() == 600 and sizes.max() - sizes.min() <= 1
+    assert all(np.array_equal(a, b) for a, b in zip((X, sizes, init), again, strict=True))
+
+
+def test_rows_of_both_tools_and_the_split(bench) -> None:
+    spec = {"n": 600, "d": 5, "k": 12, "seed": 0, "budget": 60.0}
+    ours = bench.worker({**spec, "tool": "fsclust"})
+    lloyd = bench.worker({**spec, "tool": "lloyd"})
+    assert ours["sizes_ok"] and not ours["stopped"] and 1 <= ours["iterations"] <= bench.MAX_ITER
+    assert sum(ours["split"]) == pytest.approx(ours["wall"])
+    assert 1 <= lloyd["iterations"] <= bench.MAX_ITER
+    assert np.isfinite([ours["sse"], lloyd["sse"]]).all() and min(ours["sse"], lloyd["sse"]) > 0
+    line = bench.format_row(bench.Case(600, 5, 12), {"fsclust": ours, "lloyd": lloyd,
+                                                     "kmc": {"skipped": "not run"}})
+    assert line.startswith("| 600 | 5 | 12 |") and "x |" in line and "not run" in line
+
+
+def test_budget_stops_a_fit_and_says_so(bench) -> None:
+    spec = {"n": 600, "d": 5, "k": 12, "seed": 0, "budget": 0.0, "tool": "fsclust"}
+    row = bench.worker(spec)
+    assert row["iterations"] == 1 and "budget" in row["stopped"] and "sse" not in row
+
+
+def test_cases_by_name(bench) -> None:
+    assert bench.select(bench.FULL, ["1e5,64,1000"]) == [bench.Case(100_000, 64, 1000)]
+    assert bench.select(bench.QUICK, None) == bench.QUICK
