@@ -39,6 +39,8 @@ _WARM_LIMIT = 0.02        # drop warm prices when more than this fraction of poi
 _COARSEN = 8              # subsample factor of the multiscale cold start
 _AUTO_MIN_CELLS = 100_000  # "auto" prefers this backend from n * k cells on (bench_auto.py)
 _SEED = 20240917          # fixed subsample seed: solves are deterministic
+_WIDEN = 4                # boundary regret growth factor when the shortest paths outgrow it
+_MAX_WIDEN = 3            # then rows that the lists cannot answer are rebuilt one by one
 
 
 def _candidates(k: int) -> int:
@@ -46,17 +48,22 @@ def _candidates(k: int) -> int:
     return int(max(4, min(128, (2**22) // max(k * k, 1))))
 
 
-def _boundary(regret: np.ndarray, excess: int, k: int) -> float:
-    """Regret below which points enter the candidate lists: the ``max(min(256 k, n / 8), 64 k,
-    32 E)``-th smallest (inf when that is 0: ties everywhere, so list every pair's best).
+def _boundary_size(n: int, excess: int, k: int) -> int:
+    """Points in the first boundary: ``max(min(256 k, n / 8), 64 k, 32 E)``.
 
     A wide boundary costs one scan of its rows; a narrow one makes the shortest paths outgrow the
-    lists, and every exhausted row is rebuilt from all members of its cluster (on late k-means
-    iterations, with few moves, such rebuilds would dominate without the ``256 k`` term).
+    lists. The solve then widens the boundary ``_WIDEN`` times and starts its lists again, which
+    costs far less than rebuilding the exhausted rows from all members of their clusters.
     """
-    n = regret.shape[0]
-    m = min(n - 1, max(min(256 * k, n // 8), 64 * k, 32 * excess))
-    rho = float(np.partition(regret, m)[m]) if m >= 0 else np.inf
+    return max(min(256 * k, n // 8), 64 * k, 32 * excess)
+
+
+def _boundary(regret: np.ndarray, m: int) -> float:
+    """Regret below which points enter the candidate lists: the ``m``-th smallest (inf when
+    ``m >= n`` or when that is 0: ties everywhere, so list every pair's best)."""
+    if m >= regret.shape[0]:
+        return np.inf
+    rho = float(np.partition(regret, m)[m])
     return rho if rho > 0 else np.inf
 
 
@@ -100,20 +107,28 @@ class _Kernel:
         n, k = self.shape
         total = int(excess[excess > 0].sum())
         if total == 0:
-            return {"rounds": 0, "moves": 0}
-        rho = _boundary(self.regret, total, k)
-        rows = np.flatnonzero(self.regret < rho) if np.isfinite(rho) else np.arange(n)
+            return {"rounds": 0, "moves": 0, "widened": 0}
+        u0, a0 = u.copy(), self.labels.copy()
         state = self.k.new_state(self.cost, self.labels, u, excess, self.cap, self.f, self.links,
                                  _candidates(k))
-        rounds, moves = self.k.successive_shortest_paths(
-            state, rho, rows, 1e-13 * max(self.scale, 1e-300), n + k + 10)
-        if rounds == -2:     # validated sizes are always feasible: a numerical failure
+        rho, rounds, moves, widened = _boundary(self.regret, _boundary_size(n, total, k)), 0, 0, 0
+        while True:
+            rows = (np.flatnonzero((self.regret < rho) | (self.labels != a0)) if np.isfinite(rho)
+                    else np.arange(n))
+            done, step, status = self.k.successive_shortest_paths(
+                state, rho, rows, u0, 1e-13 * max(self.scale, 1e-300), n + k + 10 - rounds,
+                bool(np.isfinite(rho)) and widened < _MAX_WIDEN)
+            rounds, moves = rounds + done, moves + step
+            if status != -3:
+                break
+            rho, widened = rho * _WIDEN, widened + 1
+        if status == -2:     # validated sizes are always feasible: a numerical failure
             raise SolverError("the dual solver found no path to meet the sizes, which validated "
                               "sizes always allow: the costs are not finite or span too wide a "
                               "range (see docs/reliability.md)")
-        if rounds < 0:
+        if status < 0:
             raise SolverError(f"the dual solver did not finish within {n + k + 10} rounds")
-        return {"rounds": int(rounds), "moves": int(moves)}
+        return {"rounds": int(rounds), "moves": int(moves), "widened": widened}
 
 
 def _node_prices(prices: np.ndarray, dummy: bool) -> np.ndarray:
@@ -126,18 +141,20 @@ def _cluster_prices(u: np.ndarray, k: int) -> np.ndarray:
     return u[:k] - (u[k] if u.shape[0] > k else u.mean())
 
 
-def _cold_prices(cost: np.ndarray | PointCosts, sizes: Sizes, rng: np.random.Generator) -> np.ndarray:
-    """Node prices from the optimum of a random ``n / 8`` subsample, solved recursively."""
+def _cold_prices(cost: np.ndarray | PointCosts, sizes: Sizes, rng: np.random.Generator,
+                 start: np.ndarray | None = None) -> np.ndarray:
+    """Node prices from the optimum of a random ``n / 8`` subsample, solved recursively from the
+    node prices ``start`` (K,) on the smallest subsample (zero when None)."""
     n, k = cost.shape
     dummy = not sizes.exact
     m = n // _COARSEN
     if m < max(512, 4 * k):
-        return np.zeros(k + dummy)
+        return np.zeros(k + dummy) if start is None else start
     rows = np.sort(rng.choice(n, size=m, replace=False))
     sub = cost.take(rows) if isinstance(cost, PointCosts) else cost[rows]
     sub_sizes = _subsample_sizes(sizes, n, m)
     kernel = _Kernel(sub, sub_sizes)
-    u, excess = kernel.start(_cold_prices(sub, sub_sizes, rng))
+    u, excess = kernel.start(_cold_prices(sub, sub_sizes, rng, start))
     kernel.finish(u, excess)
     return u
 
@@ -173,12 +190,15 @@ class DualSolver:
             cost = np.ascontiguousarray(cost, dtype=np.float64)
         n, k = cost.shape
         kernel = _Kernel(cost, sizes)
-        used_warm = warm_start is not None
+        warm = None if warm_start is None else _node_prices(_check_warm(warm_start, k), kernel.dummy)
+        used_warm = warm is not None
         if used_warm:
-            u, excess = kernel.start(_node_prices(_check_warm(warm_start, k), kernel.dummy))
+            u, excess = kernel.start(warm)
             used_warm = excess[excess > 0].sum() <= self.warm_limit * n
         if not used_warm:
-            u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED)))
+            if warm is not None and np.ptp(warm) > 2.0 * kernel.scale:
+                warm = None      # a spread beyond the costs' range: no information (round-off only)
+            u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED), warm))
         stats = kernel.finish(u, excess)
         prices = _cluster_prices(u, k)
         total = certify_prices(cost, kernel.labels, prices, sizes)
