@@ -12,7 +12,7 @@ Dijkstra on k nodes instead of a search over ``n * k`` arcs. Size bounds add a d
 absorbs ``n - sum(size_min)`` points (zero-cost arcs ``j -> D`` up to ``size_max_j - size_min_j``).
 
 Prices come from a random subsample solved recursively (multiscale cold start), or from the
-caller's ``warm_start`` (the previous k-means iteration's prices; dropped when more than 2 % of
+caller's ``warm_start`` (the previous k-means iteration's prices; dropped when more than 15 % of
 the points would have to move). Every solve ends with the O(nk) price certificate
 (`certificate.certify_prices`, which also sums the assigned costs); a failure raises
 `CertificateError`. Costs stay float64: a dense (n, k) matrix, or `fsclust.assign.costs.PointCosts`
@@ -35,7 +35,7 @@ from fsclust.problem.sizes import Sizes, largest_remainder
 
 __all__ = ["DualSolver"]
 
-_WARM_LIMIT = 0.02        # drop warm prices when more than this fraction of points must move
+_WARM_LIMIT = 0.15        # drop warm prices when more than this fraction of points must move
 _COARSEN = 8              # subsample factor of the multiscale cold start
 _AUTO_MIN_CELLS = 100_000  # "auto" prefers this backend from n * k cells on (bench_auto.py)
 _SEED = 20240917          # fixed subsample seed: solves are deterministic
@@ -49,13 +49,15 @@ def _candidates(k: int) -> int:
 
 
 def _boundary_size(n: int, excess: int, k: int) -> int:
-    """Points in the first boundary: ``max(min(256 k, n / 8), 64 k, 32 E)``.
+    """Points in the first boundary: ``max(min(256 k, n / 8), 64 k, 32 E)``, at most ``n / 2``.
 
-    A wide boundary costs one scan of its rows; a narrow one makes the shortest paths outgrow the
-    lists. The solve then widens the boundary ``_WIDEN`` times and starts its lists again, which
-    costs far less than rebuilding the exhausted rows from all members of their clusters.
+    A wide boundary costs one scan of its rows, and more entries in the lists the wider its regret
+    (at the largest regret, lists of every pair fill up: several argmin passes); a narrow one
+    makes the shortest paths outgrow the lists. The solve then widens the boundary's regret
+    ``_WIDEN`` times and starts its lists again, which costs far less than rebuilding the
+    exhausted rows from all members of their clusters.
     """
-    return max(min(256 * k, n // 8), 64 * k, 32 * excess)
+    return min(n // 2, max(min(256 * k, n // 8), 64 * k, 32 * excess))
 
 
 def _boundary(regret: np.ndarray, m: int) -> float:
