@@ -12,8 +12,8 @@ Dijkstra on k nodes instead of a search over ``n * k`` arcs. Size bounds add a d
 absorbs ``n - sum(size_min)`` points (zero-cost arcs ``j -> D`` up to ``size_max_j - size_min_j``).
 
 Prices come from a random subsample solved recursively (multiscale cold start), or from the
-caller's ``warm_start`` (the previous k-means iteration's prices; dropped when more than 2 % of
-the points would have to move). Every solve ends with the O(nk) price certificate
+caller's ``warm_start`` (the previous k-means iteration's prices; dropped when more points would
+have to move than `_warm_limit` allows). Every solve ends with the O(nk) price certificate
 (`certificate.certify_prices`, which also sums the assigned costs); a failure raises
 `CertificateError`. Costs stay float64: a dense (n, k) matrix, or `fsclust.assign.costs.PointCosts`
 evaluated on demand (capability ``on_demand``), which needs no (n, k) memory at all.
@@ -35,10 +35,15 @@ from fsclust.problem.sizes import Sizes, largest_remainder
 
 __all__ = ["DualSolver"]
 
-_WARM_LIMIT = 0.02        # drop warm prices when more than this fraction of points must move
+_WARM_LIMIT = 0.15        # drop warm prices when more than this fraction of points must move,
+_WARM_SQRT = 20.0         # or more than this many times sqrt(n) points (see `_warm_limit`)
+_WARM_LIMIT_FEW = 0.02    # the fraction for fewer than _WIDEN_MIN_K clusters
 _COARSEN = 8              # subsample factor of the multiscale cold start
 _AUTO_MIN_CELLS = 100_000  # "auto" prefers this backend from n * k cells on (bench_auto.py)
 _SEED = 20240917          # fixed subsample seed: solves are deterministic
+_WIDEN = 4                # boundary regret growth factor when the shortest paths outgrow it
+_MAX_WIDEN = 3            # then rows that the lists cannot answer are rebuilt one by one
+_WIDEN_MIN_K = 32         # fewer clusters: rebuild rows one by one at once (at most k, each cheap)
 
 
 def _candidates(k: int) -> int:
@@ -46,18 +51,40 @@ def _candidates(k: int) -> int:
     return int(max(4, min(128, (2**22) // max(k * k, 1))))
 
 
-def _boundary(regret: np.ndarray, excess: int, k: int) -> float:
-    """Regret below which points enter the candidate lists: the ``max(min(256 k, n / 8), 64 k,
-    32 E)``-th smallest (inf when that is 0: ties everywhere, so list every pair's best).
+def _boundary_size(n: int, excess: int, k: int) -> int:
+    """Points in the first boundary: ``max(min(256 k, n / 8), 64 k, 32 E)``, at most ``n / 2``.
 
-    A wide boundary costs one scan of its rows; a narrow one makes the shortest paths outgrow the
-    lists, and every exhausted row is rebuilt from all members of its cluster (on late k-means
-    iterations, with few moves, such rebuilds would dominate without the ``256 k`` term).
+    A wide boundary costs one scan of its rows, and more entries in the lists the wider its regret
+    (at the largest regret, lists of every pair fill up: several argmin passes); a narrow one
+    makes the shortest paths outgrow the lists. The solve then widens the boundary's regret
+    ``_WIDEN`` times and starts its lists again, which costs far less than rebuilding the
+    exhausted rows from all members of their clusters.
     """
-    n = regret.shape[0]
-    m = min(n - 1, max(min(256 * k, n // 8), 64 * k, 32 * excess))
-    rho = float(np.partition(regret, m)[m]) if m >= 0 else np.inf
+    return min(n // 2, max(min(256 * k, n // 8), 64 * k, 32 * excess))
+
+
+def _boundary(regret: np.ndarray, m: int) -> float:
+    """Regret below which points enter the candidate lists: the ``m``-th smallest (inf when
+    ``m >= n`` or when that is 0: ties everywhere, so list every pair's best)."""
+    if m >= regret.shape[0]:
+        return np.inf
+    rho = float(np.partition(regret, m)[m])
     return rho if rho > 0 else np.inf
+
+
+def _warm_limit(n: int, k: int) -> float:
+    """Points that may have to move from warm prices: ``min(15 % of n, 20 sqrt(n))``, and 2 % of
+    n for fewer than ``_WIDEN_MIN_K`` clusters (the cold ladder is cheap: n = 1e5, k = 10, 2.2 %
+    moving: 0.08 s warm, 0.03 s cold).
+
+    The cold ladder leaves about ``10 sqrt(n)`` moves at its top level (k = 100; n = 1e5: 3 %,
+    1e6: 1.2 %), and a move costs more from far warm prices (their lists exhaust). Measured
+    (d = 32, k = 100): at n = 1e5 warm prices win up to ~10 % moving points (0.94 s vs 1.19 s
+    cold), at n = 1e6 they lose from 2.5 % on (20 s vs 13 s).
+    """
+    if k < _WIDEN_MIN_K:
+        return _WARM_LIMIT_FEW * n
+    return min(_WARM_LIMIT * n, _WARM_SQRT * np.sqrt(n))
 
 
 def _subsample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
@@ -100,20 +127,28 @@ class _Kernel:
         n, k = self.shape
         total = int(excess[excess > 0].sum())
         if total == 0:
-            return {"rounds": 0, "moves": 0}
-        rho = _boundary(self.regret, total, k)
-        rows = np.flatnonzero(self.regret < rho) if np.isfinite(rho) else np.arange(n)
+            return {"rounds": 0, "moves": 0, "widened": 0}
+        u0, a0 = u.copy(), self.labels.copy()
         state = self.k.new_state(self.cost, self.labels, u, excess, self.cap, self.f, self.links,
                                  _candidates(k))
-        rounds, moves = self.k.successive_shortest_paths(
-            state, rho, rows, 1e-13 * max(self.scale, 1e-300), n + k + 10)
-        if rounds == -2:     # validated sizes are always feasible: a numerical failure
+        rho, rounds, moves, widened = _boundary(self.regret, _boundary_size(n, total, k)), 0, 0, 0
+        while True:
+            rows = (np.flatnonzero((self.regret < rho) | (self.labels != a0)) if np.isfinite(rho)
+                    else np.arange(n))
+            done, step, status = self.k.successive_shortest_paths(
+                state, rho, rows, u0, 1e-13 * max(self.scale, 1e-300), n + k + 10 - rounds,
+                bool(np.isfinite(rho)) and widened < _MAX_WIDEN and k >= _WIDEN_MIN_K)
+            rounds, moves = rounds + done, moves + step
+            if status != -3:
+                break
+            rho, widened = rho * _WIDEN, widened + 1
+        if status == -2:     # validated sizes are always feasible: a numerical failure
             raise SolverError("the dual solver found no path to meet the sizes, which validated "
                               "sizes always allow: the costs are not finite or span too wide a "
                               "range (see docs/reliability.md)")
-        if rounds < 0:
+        if status < 0:
             raise SolverError(f"the dual solver did not finish within {n + k + 10} rounds")
-        return {"rounds": int(rounds), "moves": int(moves)}
+        return {"rounds": int(rounds), "moves": int(moves), "widened": widened}
 
 
 def _node_prices(prices: np.ndarray, dummy: bool) -> np.ndarray:
@@ -126,18 +161,20 @@ def _cluster_prices(u: np.ndarray, k: int) -> np.ndarray:
     return u[:k] - (u[k] if u.shape[0] > k else u.mean())
 
 
-def _cold_prices(cost: np.ndarray | PointCosts, sizes: Sizes, rng: np.random.Generator) -> np.ndarray:
-    """Node prices from the optimum of a random ``n / 8`` subsample, solved recursively."""
+def _cold_prices(cost: np.ndarray | PointCosts, sizes: Sizes, rng: np.random.Generator,
+                 start: np.ndarray | None = None) -> np.ndarray:
+    """Node prices from the optimum of a random ``n / 8`` subsample, solved recursively from the
+    node prices ``start`` (K,) on the smallest subsample (zero when None)."""
     n, k = cost.shape
     dummy = not sizes.exact
     m = n // _COARSEN
     if m < max(512, 4 * k):
-        return np.zeros(k + dummy)
+        return np.zeros(k + dummy) if start is None else start
     rows = np.sort(rng.choice(n, size=m, replace=False))
     sub = cost.take(rows) if isinstance(cost, PointCosts) else cost[rows]
     sub_sizes = _subsample_sizes(sizes, n, m)
     kernel = _Kernel(sub, sub_sizes)
-    u, excess = kernel.start(_cold_prices(sub, sub_sizes, rng))
+    u, excess = kernel.start(_cold_prices(sub, sub_sizes, rng, start))
     kernel.finish(u, excess)
     return u
 
@@ -155,7 +192,7 @@ class DualSolver:
     name = "dual"
     library = "numba"
     capabilities = Capabilities(exact_sizes=True, bounds=True, warm_start=True, on_demand=True)
-    warm_limit = _WARM_LIMIT  # drop the caller's warm start above this fraction of moving points
+    warm_limit: float | None = None  # moving fraction that drops warm prices; None: `_warm_limit`
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("numba") is not None
@@ -173,12 +210,16 @@ class DualSolver:
             cost = np.ascontiguousarray(cost, dtype=np.float64)
         n, k = cost.shape
         kernel = _Kernel(cost, sizes)
-        used_warm = warm_start is not None
+        warm = None if warm_start is None else _node_prices(_check_warm(warm_start, k), kernel.dummy)
+        used_warm = warm is not None
         if used_warm:
-            u, excess = kernel.start(_node_prices(_check_warm(warm_start, k), kernel.dummy))
-            used_warm = excess[excess > 0].sum() <= self.warm_limit * n
+            u, excess = kernel.start(warm)
+            limit = _warm_limit(n, k) if self.warm_limit is None else self.warm_limit * n
+            used_warm = excess[excess > 0].sum() <= limit
         if not used_warm:
-            u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED)))
+            if warm is not None and np.ptp(warm) > 2.0 * kernel.scale:
+                warm = None      # a spread beyond the costs' range: no information (round-off only)
+            u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED), warm))
         stats = kernel.finish(u, excess)
         prices = _cluster_prices(u, k)
         total = certify_prices(cost, kernel.labels, prices, sizes)

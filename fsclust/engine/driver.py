@@ -26,7 +26,7 @@ from fsclust.assign import (
     run_solver,
 )
 from fsclust.assign.capacity.methods import CapacityMethod, resolve_method
-from fsclust.assign.costs import ON_DEMAND_MAX_D, SquaredEuclidean, check_point_scale
+from fsclust.assign.costs import DENSE_MAX_BYTES, ON_DEMAND_MAX_D, SquaredEuclidean, check_point_scale
 from fsclust.engine.core import AssignFunction, IterationEvent, Parts, Restarts, Run, run_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.engine.verbose import verbose_observer, write_line
@@ -55,8 +55,9 @@ def kmeans_parts(problem: Problem, solver: Backend, init: Any) -> Parts:
     """Engine parts for (weighted) fixed-size k-means on a validated `Problem`.
 
     A backend with the ``on_demand`` capability gets `PointCosts` (no (n, k) matrix) when
-    ``d <= 4``; every other backend gets the matrix. Points (and initial centers) whose
-    squared distances could overflow are refused (`check_point_scale`).
+    ``d <= 4`` or when the matrix would pass ``DENSE_MAX_BYTES`` (256 MB); every other backend
+    gets the matrix. Points (and initial centers) whose squared distances could overflow are refused
+    (`check_point_scale`).
     """
     weight = problem.sample_weight
     check_point_scale(problem.X, problem.n_points, weight)
@@ -69,7 +70,8 @@ def kmeans_parts(problem: Problem, solver: Backend, init: Any) -> Parts:
 
     model = SquaredEuclidean(weight, reuse_buffer=True)     # the engine drops every matrix
     on_demand = (not isinstance(solver, CapacityMethod) and solver.capabilities.on_demand
-                 and problem.X.shape[1] <= ON_DEMAND_MAX_D)
+                 and (problem.X.shape[1] <= ON_DEMAND_MAX_D
+                      or 8 * problem.n_points * problem.n_clusters > DENSE_MAX_BYTES))
     return Parts(
         cost=model.on_demand if on_demand else model.matrix,
         update=lambda X, labels, centers: mean_update(X, labels, centers, weight),

@@ -184,16 +184,18 @@ def _sort_row(keys, idx, count, p):
 
 
 @_helper
-def _fill_all(st, rho, rows):
-    """Build every list from the *boundary* points ``rows``: those whose regret is below ``rho``.
+def _fill_all(st, rho, rows, u):
+    """Build every list from the *boundary* points ``rows``: those whose regret under the prices
+    ``u`` (those of the argmin pass) is below ``rho``, and every point moved since that pass.
 
     ``tau[p, v]`` starts at ``rho + u[v] - u[p]``: a member whose reduced cost to ``v`` is at
     least ``rho`` above its own (every point outside ``rows``) need not be listed for the
     invariant to hold. ``rho = inf`` with all rows lists the ``T`` best members of every pair.
     """
     k = n_cols(st.C)
-    keys, idx, count, tau, u = st.keys, st.idx, st.count, st.tau, st.u
+    keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[:, :] = 0
+    st.W[:, :] = np.nan
     for p in range(k):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
@@ -491,9 +493,10 @@ def _through(st, s, v):
 
 
 @nb.njit(cache=True, inline="always")
-def _resolve(st, settled, v):
+def _resolve(st, settled, v, strict):
     """Exact tentative distance of ``v`` over the first ``settled`` nodes of ``order``
-    (rebuilding rows whose lists only gave a lower bound on the way)."""
+    (rebuilding rows whose lists only gave a lower bound on the way); False, with nothing
+    rebuilt, when ``strict`` and a row would have to be (the boundary is too narrow)."""
     while True:
         best = _INF
         arg = _NONE
@@ -507,16 +510,19 @@ def _resolve(st, settled, v):
         if exact or arg < 0:
             st.dist[v] = best
             st.pred[v] = arg
-            return
+            return True
+        if strict:
+            return False
         _fill_row(st, arg)
 
 
 @_helper
-def _dijkstra(st):
+def _dijkstra(st, strict):
     """Shortest paths from all over-full nodes until every under-full node is settled.
 
     Arcs whose list only bounds their weight from below are relaxed with the bound (``bound``
-    marks such tentative distances) and made exact before their head is settled.
+    marks such tentative distances) and made exact before their head is settled (with
+    ``strict``, the search stops instead, returning -1 settled nodes: see `_resolve`).
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
     k = n_cols(st.C)
@@ -546,7 +552,8 @@ def _dijkstra(st):
         if p < 0:
             break
         if bound[p]:
-            _resolve(st, settled, p)
+            if not _resolve(st, settled, p, strict):
+                return _NONE, top
             bound[p] = False
             continue
         n_rem -= 1
@@ -645,24 +652,29 @@ def _has_excess(e):
 
 
 @nb.njit(cache=True, no_cfunc_wrapper=True)
-def successive_shortest_paths(st, rho, rows, tol, max_rounds):
+def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
     """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
 
-    The lists start from the boundary ``rows`` (regret below ``rho``, see `_fill_all`); ``tol``
-    is the reduced weight up to which a tree arc stays tight after a send (`_path_amount`).
-    Returns ``(rounds, moves)``; ``rounds = -1`` if ``max_rounds`` was exceeded, ``-2`` if an
-    under-full node became unreachable (infeasible sizes).
+    The lists start from the boundary ``rows`` (regret below ``rho`` under the prices ``u0`` of
+    the argmin pass, see `_fill_all`); ``tol`` is the reduced weight up to which a tree arc stays
+    tight after a send (`_path_amount`). With ``strict``, a search that the boundary cannot
+    answer stops the solve (the state stays consistent: call again with a wider boundary).
+    Returns ``(rounds, moves, status)``: ``status`` 0 when done, -1 if ``max_rounds`` was
+    exceeded, -2 if an under-full node became unreachable (infeasible sizes), -3 when stopped by
+    ``strict``.
     """
     e, u = st.e, st.u
     K = e.shape[0]
-    _fill_all(st, rho, rows)
+    _fill_all(st, rho, rows, u0)
     rounds = 0
     moves = 0
     while _has_excess(e):
         rounds += 1
         if rounds > max_rounds:
-            return -1, moves
-        settled, top = _dijkstra(st)
+            return rounds, moves, -1
+        settled, top = _dijkstra(st, strict)
+        if settled < 0:
+            return rounds - 1, moves, -3
         for j in range(K):
             u[j] += st.dist[j] if st.done[j] else top
         trust = True
@@ -678,5 +690,5 @@ def successive_shortest_paths(st, rho, rows, tol, max_rounds):
                 st.memo[:] = -1
                 moves += amount
         if trust:
-            return -2, moves
-    return rounds, moves
+            return rounds, moves, -2
+    return rounds, moves, 0
