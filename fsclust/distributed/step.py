@@ -57,7 +57,6 @@ _SETTLE = 16          # reprice while more than 1/16 of the listed points are ov
 Reprice = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-
 def list_limit(k: int) -> int:
     """Entries per candidate list: 256, fewer from k = 128 on (the (k, k) lists stay ~4M entries)."""
     return int(max(16, min(256, (2**22) // max(k * k, 1))))
@@ -83,8 +82,9 @@ class Step:
     moved : int
         Points whose label differs from the previous step's labels (n on the first step).
     info : dict
-        ``passes`` (1 + refill rounds), ``candidates`` (listed points), ``moves`` (points moved by
-        the client), ``excess`` (points over the sizes under the incoming prices).
+        ``passes`` (scans and refills), ``reprices`` (settle passes), ``candidates`` (listed
+        points), ``moves`` (points moved by the client), ``excess`` (points over or under the
+        sizes under the last pass's prices).
     """
 
     labels: da.Array
@@ -178,9 +178,9 @@ class _Pass:
 
     def rescan(self, short: _Short, top: float) -> Summary:
         """A new pass around the restricted solve's prices; the short rows are listed twice as
-        wide, or twice as wide as their prices went past their thresholds, up to four times (or
-        4e-3 ``top``, the largest cost: the lists at the better prices stay short; more rounds
-        widen them further)."""
+        wide, or twice as wide as their prices went past their thresholds, but at most four times
+        as wide (or as 1e-3 ``top``, the largest cost, from a tiny boundary): lists at the better
+        prices can stay short, and further rounds widen them again."""
         self.prices, self.rescans = short.prices.astype(np.float64), self.rescans + 1
         cap = _GROW**2 * np.maximum(self.rho, 1e-3 * top)
         wider = np.minimum(np.maximum(self.rho * _GROW, _GROW * short.past), cap)
