@@ -10,8 +10,9 @@ alongside on the numpy array, in one process.
 
 Usage::
 
-    python benchmarks/bench_dask.py             # 4e6 x 16, k=100, 10 iterations (~15 min)
+    python benchmarks/bench_dask.py             # 4e6 x 16, k=100, 10 iterations (~20 min)
     python benchmarks/bench_dask.py --quick     # 2e5 x 8, k=20, 5 iterations (under a minute)
+    python benchmarks/bench_dask.py --case 1000000,16,100,10,100000   # n,d,k,iterations,block rows
 """
 
 from __future__ import annotations
@@ -52,6 +53,29 @@ def initial_centers(path: Path, k: int, seed: int = 0) -> np.ndarray:
     return kmeans_plusplus(np.asarray(X[rows]), k, rng)
 
 
+def _load_rows(path: str, start: int, stop: int) -> np.ndarray:
+    return np.array(np.load(path, mmap_mode="r")[start:stop])
+
+
+def _worker_array(path: str, chunk: int):
+    """The ``.npy`` file as a dask array whose row blocks the workers read (the client reads only
+    the header: its memory does not count the data)."""
+    import dask
+    import dask.array as da
+
+    n, d = np.load(path, mmap_mode="r").shape
+    parts = [da.from_delayed(dask.delayed(_load_rows, pure=True)(path, s, min(s + chunk, n)),
+                             shape=(min(s + chunk, n) - s, d), dtype=np.float64) for s in range(0, n, chunk)]
+    return da.concatenate(parts)
+
+
+def _step_note(steps: list[dict]) -> str:
+    """Passes, listed points and seconds of every assignment step of a dask fit."""
+    passes = "/".join(str(h["passes"]) for h in steps)
+    seconds = "/".join(f"{h['seconds']:.1f}" for h in steps)
+    return f"passes {passes}; listed max {max(h['candidates'] for h in steps):,}; step s {seconds}"
+
+
 def _cluster(address: str | None):
     from distributed import Client
 
@@ -60,7 +84,6 @@ def _cluster(address: str | None):
 
 def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, address: str) -> dict:
     """One tool's fit in this process; returns timings and the client's peak RSS."""
-    import dask.array as da
 
     centers = np.load(centers_path)
     k = centers.shape[0]
@@ -75,7 +98,7 @@ def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, ad
         extra = ""
     else:
         client = _cluster(address)
-        X = da.from_array(np.load(path, mmap_mode="r"), chunks=(chunk, -1)).persist()
+        X = _worker_array(path, chunk).persist()
         from distributed import wait
         wait(X)
         begin = time.perf_counter()
@@ -92,19 +115,21 @@ def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, ad
             model = FixedSizeKMeans(k, init=centers, n_init=1, max_iter=iters, tol=0.0).fit(X)
             seconds, n_iter = time.perf_counter() - begin, model.n_iter_
             sse, sizes = model.inertia_, model.sizes_
-            steps = model.result_.history
-            extra = (f"passes/iter {np.mean([h['passes'] for h in steps]):.2f}, listed median "
-                     f"{int(np.median([h['candidates'] for h in steps]))}, step median "
-                     f"{np.median([h['seconds'] for h in steps]):.2f} s")
+            extra = _step_note(model.result_.history)
         client.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"tool": tool, "seconds": seconds, "iters": n_iter, "sse": sse, "min": int(np.min(sizes)),
             "max": int(np.max(sizes)), "peak_mb": peak, "extra": extra}
 
 
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2e5 x 8, k=20, 5 iterations")
+    parser.add_argument("--case", help="n,d,k,iterations,block rows (default: the full size)")
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -113,10 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_tool(tool, path, centers, int(iters), int(chunk), address)))
         return 0
     quick, full = (200_000, 8, 20, 5, 25_000), (4_000_000, 16, 100, 10, 100_000)
-    n, d, k, iters, chunk = quick if args.quick else full
+    case = tuple(int(float(v)) for v in args.case.split(",")) if args.case else None
+    n, d, k, iters, chunk = case or (quick if args.quick else full)
     from distributed import LocalCluster
 
-    print(f"# load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"# before: {_uptime()} ({os.cpu_count()} cores)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         path, centers_path = Path(tmp) / "X.npy", Path(tmp) / "centers.npy"
         make_data(path, n, d, k)
@@ -144,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"| {row['sse']:.6g} | {row['min']}-{row['max']} | {row['peak_mb']:.0f} | {row['extra']} |",
                   flush=True)
         cluster.close()
-    print(f"# load average after: {os.getloadavg()[0]:.2f}")
+    print(f"# after: {_uptime()}")
     return 0
 
 

@@ -22,7 +22,6 @@ __all__ = [
     "Summary",
     "apply_moves",
     "block_costs",
-    "block_prices",
     "certify_block",
     "merge_lists",
     "merge_summaries",
@@ -99,6 +98,7 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
         float(cost.max(initial=0.0)), lists)      # costs are >= 0
 
 
+
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
                  start: int, centers: np.ndarray, prices: np.ndarray, rows: np.ndarray,
                  rho: np.ndarray, limit: np.ndarray) -> Lists:
@@ -110,18 +110,6 @@ def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np
     cost = block_costs(sub, weight, centers)
     before = np.full(at.size, -1, np.int64) if prev is None else np.asarray(prev, np.int64)[at]
     return point_lists(cost, cost - prices, base[at], start + at, rho, limit, sub, weight, before)
-
-
-def block_prices(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray, lo: np.ndarray,
-                 hi: np.ndarray, n: int) -> np.ndarray:
-    """``m * p``: the block's size times the cluster prices (k,) of its own optimal assignment under
-    the sizes scaled to its ``m`` rows (exact sizes: centred to mean 0). The client averages them
-    into prices for the whole data (the noise of each block's prices averages out)."""
-    from fsclust.assign.dual import DualSolver
-
-    cost = block_costs(X, w, centers)
-    prices = DualSolver().solve(cost, scaled_sizes(Sizes(lo, hi), n, cost.shape[0])).prices
-    return cost.shape[0] * (prices - prices.mean() if np.array_equal(lo, hi) else prices)
 
 
 def scaled_sizes(sizes: Sizes, n: int, m: int) -> Sizes:

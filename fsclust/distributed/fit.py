@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import dask
@@ -23,23 +24,22 @@ from fsclust.assign.base import Assignment
 from fsclust.assign.dual import DualSolver
 from fsclust.distributed.blocks import (
     block_costs,
-    block_prices,
     certify_block,
     nearest_block,
     regrets,
     scaled_sizes,
 )
 from fsclust.distributed.data import DaskData
-from fsclust.distributed.step import Step, assignment_step
+from fsclust.distributed.step import Step, assignment_step, count_excess, nearest_counts
 from fsclust.engine.core import Parts, Restarts, run_restarts
 from fsclust.engine.driver import result_from_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.models.init import resolve_init
 from fsclust.models.update import means_from_sums
-from fsclust.problem.sizes import Sizes
+from fsclust.problem.sizes import Sizes, largest_remainder
 
-__all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample", "fit_kmeans",
-           "nearest"]
+__all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample",
+           "fit_kmeans", "nearest"]
 
 _SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
 _MAX_LISTED = 200_000     # at most this many points listed by a first pass (d + 4 numbers each)
@@ -114,6 +114,7 @@ class _Assigner:
         self.last: Step | None = None
         self.labels: da.Array | None = None
         self.runs: list[list[dict[str, Any]]] = []     # step infos of every run so far
+        self.target = 0                    # points the current step's passes aim to list
 
     def cost(self, data: Any, centers: np.ndarray) -> np.ndarray:
         return centers                     # the workers compute the costs
@@ -123,42 +124,56 @@ class _Assigner:
         """Prices for a step, its boundary (k,) and the number of points it aims to list.
 
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
-        the points (and well over the sampling noise) to move; then new prices come from the sample
-        when it is the whole data, else from one pass that averages the blocks' own prices
-        (`fsclust.distributed.blocks.block_prices`). The boundary lists about eight times the points
-        expected to move (the previous step's moves with warm prices, ``sqrt(n k) / 2`` with new
-        ones), and in a cluster the sample finds over- or under-full beyond its noise, four times
-        that excess."""
+        the points (and well over the sampling noise) to move; then new prices come from the exact
+        solve of the sample (under the sizes scaled to it). The boundary lists about eight times
+        the points expected to move (the previous step's moves with warm prices, ``sqrt(n k) / 2``
+        with new ones; `_reprice` corrects the prices when the pass finds more)."""
         cost = block_costs(self.sample.X, self.sample.w, centers)
         (m, k), n = cost.shape, self.data.n
         sizes = scaled_sizes(self.data.sizes, n, m)
         noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
-        excess = np.inf if warm is None else _excess(cost - warm, sizes) * n / m
-        if excess > max(_WARM_SHARE * n, 2 * noise) and m == n:
-            prices, expected = DualSolver().solve(cost, sizes, warm_start=warm).prices, 0.0
-        elif excess > max(_WARM_SHARE * n, 2 * noise):
-            prices, expected = self._block_prices(centers), 0.5 * np.sqrt(n * k)
+        excess = np.inf if warm is None else count_excess(
+            np.bincount((cost - warm).argmin(axis=1), minlength=k), sizes) * n / m
+        if excess > max(_WARM_SHARE * n, 2 * noise):
+            prices = DualSolver().solve(cost, sizes, warm_start=warm).prices
+            expected = 0.0 if m == n else 0.5 * np.sqrt(n * k)
         else:
             prices, expected = warm, max(self.last.info["moves"], excess - noise)
-        target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
+        self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
         cost -= prices                     # reduced costs from here on
-        regret, labels = regrets(cost), cost.argmin(axis=1)
-        rho = np.full(k, float(np.quantile(regret, min(1.0, target / n))))
+        return prices, self._boundary(cost, sizes), self.target
+
+    def _boundary(self, reduced: np.ndarray, sizes: Sizes) -> np.ndarray:
+        """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's reduced
+        costs (m, k): a quantile of the (positive) regrets, and in a cluster the sample finds over- or
+        under-full beyond its noise, four times that excess."""
+        (m, k), n = reduced.shape, self.data.n
+        regret, labels = regrets(reduced), reduced.argmin(axis=1)
+        loose = regret[regret > 0]         # solved prices leave ~k sample points tied
+        rho = np.full(k, float(np.quantile(loose, min(1.0, self.target / n))) if loose.size else 0.0)
         if self.tuning.boundary is None and m < n:
             counts = np.bincount(labels, minlength=k)
             off = np.maximum(counts - sizes.hi, 0) + np.maximum(sizes.lo - counts, 0) - 2 * np.sqrt(counts)
             for p in np.flatnonzero((off > 0) & (counts > 0)):
                 share = min(1.0, 4 * off[p] / counts[p])
                 rho[p] = max(rho[p], float(np.quantile(regret[labels == p], share)))
-        tiny = 1e-12 * max(float(np.abs(cost).max(initial=0.0)), 1e-300)
-        return prices, np.where(rho > 0, rho, tiny), target
+        tiny = 1e-12 * max(float(np.abs(reduced).max(initial=0.0)), 1e-300)
+        return np.where(rho > 0, rho, tiny)
 
-    def _block_prices(self, centers: np.ndarray) -> np.ndarray:
-        """Prices averaged over the blocks' own optimal assignments (one pass)."""
-        sizes, n = self.data.sizes, self.data.n
-        parts = [dask.delayed(block_prices, pure=True)(x, w, centers, sizes.lo, sizes.hi, n)
-                 for x, w, _ in self.data.blocks()]
-        return np.sum(dask.compute(*parts), axis=0) / n
+    def _reprice(self, centers: np.ndarray, prices: np.ndarray,
+                 counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Better prices and their boundary (k,) when a pass at ``prices`` counted ``counts`` (k,)
+        far from the sizes: the sample is solved again, under the sizes that the full counts
+        leave to it (the sample's counts under ``prices``, scaled up, miss the full ``counts`` by
+        an offset that changes little with the prices)."""
+        cost = block_costs(self.sample.X, self.sample.w, centers)
+        (m, k), n = cost.shape, self.data.n
+        offset = counts - np.bincount((cost - prices).argmin(axis=1), minlength=k) * (n / m)
+        share = np.maximum(nearest_counts(self.data.sizes, counts) - offset, 0.0)
+        sizes = Sizes.from_counts(largest_remainder(share / share.sum(), m))
+        new = DualSolver().solve(cost, sizes, warm_start=prices).prices
+        cost -= new
+        return new, self._boundary(cost, sizes)
 
     def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
         if warm is None or self.last is None:
@@ -166,18 +181,14 @@ class _Assigner:
             self.runs.append([])
         begin = time.perf_counter()
         prices, rho, target = self._prices(centers, warm)
-        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho))
+        reprice = None if self.sample.X.shape[0] == self.data.n else partial(self._reprice, centers)
+        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho),
+                               reprice)
         self.last, self.labels = step, step.labels
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)
         return Assignment(StepLabels(step.labels, step), step.cost, step.counts, "dual",  # type: ignore[arg-type]
                           "OPTIMAL", step.prices, info)
-
-
-def _excess(reduced: np.ndarray, sizes: Sizes) -> int:
-    """Points over or under the sizes when every row takes its argmin of ``reduced`` (m, k)."""
-    counts = np.bincount(reduced.argmin(axis=1), minlength=reduced.shape[1])
-    return int(np.maximum(counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - counts, 0).sum())
 
 
 def _update(data: Any, labels: StepLabels, centers: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ optimal assignment, at the latest when nothing is frozen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,13 +43,18 @@ from fsclust.distributed.blocks import (
 from fsclust.distributed.data import DaskData, tree_reduce
 from fsclust.distributed.lists import Lists, merge, thresholds
 from fsclust.errors import SolverError
-from fsclust.problem.sizes import Sizes
+from fsclust.problem.sizes import Sizes, largest_remainder
 
-__all__ = ["Step", "assignment_step", "list_limit"]
+__all__ = ["Step", "assignment_step", "count_excess", "list_limit", "nearest_counts"]
 
 _GROW = 2             # a refilled row is listed this much wider than the reduced key it lacked
 _DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on a dense matrix
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
+_MAX_REPRICES = 4     # passes at corrected prices before the lists must do (`_Pass.settle`)
+_MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
+_SETTLE = 16          # reprice while more than 1/16 of the listed points are over or under the sizes
+
+Reprice = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def list_limit(k: int) -> int:
@@ -76,8 +82,9 @@ class Step:
     moved : int
         Points whose label differs from the previous step's labels (n on the first step).
     info : dict
-        ``passes`` (1 + refill rounds), ``candidates`` (listed points), ``moves`` (points moved by
-        the client), ``excess`` (points over the sizes under the incoming prices).
+        ``passes`` (scans and refills), ``reprices`` (settle passes), ``candidates`` (listed
+        points), ``moves`` (points moved by the client), ``excess`` (points over or under the
+        sizes under the last pass's prices).
     """
 
     labels: da.Array
@@ -112,7 +119,11 @@ class _Pass:
     prev: da.Array | None
     rho: np.ndarray
     limit: np.ndarray
+    reprice: Reprice | None = None
     base: da.Array | None = None
+    passes: int = 0                      # scans and refills so far
+    reprices: int = 0
+    rescans: int = 0
 
     def _previous(self) -> list[Any]:
         """The previous labels' row blocks (None each on a first step)."""
@@ -130,6 +141,7 @@ class _Pass:
         outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit)
                 for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
         outs = dask.persist(*outs)        # one run of every block task, kept until both halves exist
+        self.passes += 1
         self.base = self.data.rows_array([o[0] for o in outs]).persist()
         return tree_reduce([o[1] for o in outs], merge_summaries, self.limit).compute()
 
@@ -140,7 +152,20 @@ class _Pass:
         parts = [dask.delayed(refill_block, pure=True)(x, w, b, p, start, c, u, rows, self.rho,
                                                        self.limit)
                  for (x, w, start), b, p in zip(self.data.blocks(), self._bases(), prev, strict=True)]
+        self.passes += 1
         return tree_reduce(parts, merge_lists, self.limit).compute()
+
+    def settle(self, total: Summary) -> Summary:
+        """New passes at `reprice`'s prices while the counts of the last one (``total``) are too far
+        from the sizes for its lists: more than 1/`_SETTLE` of the listed points (at least
+        64 k / `_SETTLE`) over or under the sizes; at most `_MAX_REPRICES` per step."""
+        while (self.reprice is not None and self.reprices < _MAX_REPRICES
+               and _SETTLE * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
+                                                                                64 * total.counts.shape[0])):
+            self.prices, self.rho = self.reprice(self.prices, total.counts)
+            self.reprices += 1
+            total = self.scan()
+        return total
 
     def labels(self, moved: np.ndarray, to: np.ndarray) -> da.Array:
         """Final labels: the base labels with ``moved`` (sorted global indices) set to ``to``."""
@@ -151,11 +176,15 @@ class _Pass:
                  for i, b in enumerate(self._bases())]
         return self.data.rows_array(parts)
 
-    def rescan(self, short: _Short) -> Summary:
+    def rescan(self, short: _Short, top: float) -> Summary:
         """A new pass around the restricted solve's prices; the short rows are listed twice as
-        wide, and at least twice as wide as their prices went past their thresholds."""
-        self.prices = short.prices.astype(np.float64)
-        self.rho = np.where(short.rows, np.maximum(self.rho * _GROW, _GROW * short.past), self.rho)
+        wide, or twice as wide as their prices went past their thresholds, but at most four times
+        as wide (or as 1e-3 ``top``, the largest cost, from a tiny boundary): lists at the better
+        prices can stay short, and further rounds widen them again."""
+        self.prices, self.rescans = short.prices.astype(np.float64), self.rescans + 1
+        cap = _GROW**2 * np.maximum(self.rho, 1e-3 * top)
+        wider = np.minimum(np.maximum(self.rho * _GROW, _GROW * short.past), cap)
+        self.rho = np.where(short.rows, wider, self.rho)
         return self.scan()
 
     def grow(self, short: _Short, top: float) -> None:
@@ -163,9 +192,25 @@ class _Pass:
         wide enough for the reduced key each row was short of (all members once wide enough)."""
         rows = short.rows
         wider = np.maximum(self.rho[rows] * 2, short.need[rows] * _GROW)
-        wider = np.where(wider > 0, wider, 1e-9 * max(top, 1e-300))
+        wider = np.maximum(wider, 1e-3 * top)            # from a zero or tiny boundary: fast
         self.rho[rows] = np.where(wider > 4 * top, np.inf, wider)
         self.limit[rows] = np.minimum(self.limit[rows] * 2, self.data.n)
+
+
+def count_excess(counts: np.ndarray, sizes: Sizes) -> int:
+    """Points over or under the sizes in ``counts`` (k,)."""
+    return int(np.maximum(counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - counts, 0).sum())
+
+
+def nearest_counts(sizes: Sizes, counts: np.ndarray) -> np.ndarray:
+    """Counts (k,) within the bounds and summing to ``counts.sum()`` near ``counts``: clipped, then
+    the difference spread over the clusters in proportion to their room."""
+    target = np.clip(counts, sizes.lo, sizes.hi)
+    diff = int(counts.sum() - target.sum())
+    room = (sizes.hi - target) if diff > 0 else (target - sizes.lo)
+    if diff and room.sum() > 0:
+        target = target + np.sign(diff) * largest_remainder(room / room.sum(), abs(diff))
+    return target
 
 
 def _reduced_sizes(sizes: Sizes, frozen: np.ndarray, listed: int) -> Sizes:
@@ -239,7 +284,7 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.nd
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
-                    rho: np.ndarray, limit: int | None = None) -> Step:
+                    rho: np.ndarray, limit: int | None = None, reprice: Reprice | None = None) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -255,6 +300,10 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     limit : int, optional
         Initial length of every list (at least `list_limit`): the fit passes four times its
         share of the points expected to move.
+    reprice : callable, optional
+        ``reprice(prices, counts) -> (prices, rho)``: better prices and boundary when a pass at
+        ``prices`` counts ``counts`` (k,) too far from the sizes for its lists (`_Pass.settle`);
+        a new pass then runs at them.
 
     Raises
     ------
@@ -264,27 +313,25 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     k = data.sizes.n_clusters
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
                   prev, np.array(rho, dtype=np.float64),
-                  np.full(k, max(list_limit(k), limit or 0), np.int64))
-    total = state.scan()
+                  np.full(k, max(list_limit(k), limit or 0), np.int64), reprice)
+    total = state.settle(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
-    passes = 1
     while True:
         try:
             labels, final = _solve_listed(lists, total.counts, data.sizes, state.centers, state.prices,
                                           state.rho, tol)
             break
         except _Short as short:
-            if passes > _MAX_ROUNDS:
+            if state.passes > _MAX_ROUNDS:
                 raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
                                   "refills") from None
-            passes += 1
-            if short.prices is not None and 4 * short.rows.sum() > k:
-                total = state.rescan(short)    # many rows short: a new pass at the better prices
+            if short.prices is not None and 4 * short.rows.sum() > k and state.rescans < _MAX_RESCANS:
+                total = state.rescan(short, total.top)    # many rows short: a new pass at the better prices
                 lists = total.lists
             else:
                 state.grow(short, total.top)
                 lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
-    return _finish(state, total, lists, labels, final, {"passes": passes,
+    return _finish(state, total, lists, labels, final, {"passes": state.passes, "reprices": state.reprices,
                                                        "candidates": lists.n_points})
 
 
@@ -305,8 +352,6 @@ def _finish(state: _Pass, total: Summary, lists: Lists, labels: np.ndarray, pric
     cost = total.objective + float((own[np.arange(moved.size), dst] - own[np.arange(moved.size), src]).sum())
     prev = lists.prev[moved]
     changed = total.changed + int((dst != prev).sum() - (src != prev).sum())
-    sizes = state.data.sizes
-    excess = int(np.maximum(total.counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - total.counts, 0).sum())
-    info = {**info, "moves": int(moved.size), "excess": excess}
+    info = {**info, "moves": int(moved.size), "excess": count_excess(total.counts, state.data.sizes)}
     return Step(state.labels(lists.ids[moved], dst), cost, counts, sums, mass, prices, changed,
                 info)
