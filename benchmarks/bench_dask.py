@@ -53,20 +53,12 @@ def initial_centers(path: Path, k: int, seed: int = 0) -> np.ndarray:
     return kmeans_plusplus(np.asarray(X[rows]), k, rng)
 
 
-def _load_rows(path: str, start: int, stop: int) -> np.ndarray:
-    return np.array(np.load(path, mmap_mode="r")[start:stop])
-
-
 def _worker_array(path: str, chunk: int):
     """The ``.npy`` file as a dask array whose row blocks the workers read (the client reads only
     the header: its memory does not count the data)."""
-    import dask
-    import dask.array as da
+    from fsclust.distributed.data import npy_array
 
-    n, d = np.load(path, mmap_mode="r").shape
-    parts = [da.from_delayed(dask.delayed(_load_rows, pure=True)(path, s, min(s + chunk, n)),
-                             shape=(min(s + chunk, n) - s, d), dtype=np.float64) for s in range(0, n, chunk)]
-    return da.concatenate(parts)
+    return npy_array(path, chunk).astype(np.float64)
 
 
 def _step_note(steps: list[dict]) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from fsclust.app import schema as s
 from fsclust.app.report import ClusterStats, cluster_stats
 from fsclust.distributed.blocks import block_costs
-from fsclust.distributed.data import DaskData, as_dask_points, checked
+from fsclust.distributed.data import DaskData, as_dask_points, checked, npy_array
 from fsclust.distributed.fit import fit_kmeans
 from fsclust.engine.result import SolveResult
 from fsclust.problem.problem import Problem
@@ -53,8 +53,9 @@ def build_dask_spec(path: Path, sections: dict[str, Any], solver: Any, sizes: Ca
                     names: Callable[..., Any], output: Callable[..., Any],
                     spec_type: Callable[..., Any]) -> Any:
     """The `Spec` of a dask-engine spec: ``data.points`` must be a 2-D ``.npy`` file (read
-    memory-mapped, in row blocks of ~64 MB); ``data.columns`` and ``data.weight_column`` take
-    column indices. Constraints, matrices, weight files and total-weight sizes are refused.
+    memory-mapped by the workers, in row blocks of ~64 MB: `fsclust.distributed.data.npy_array`);
+    ``data.columns`` and ``data.weight_column`` take column indices. Constraints, matrices,
+    weight files and total-weight sizes are refused.
     ``spec_type`` is `fsclust.app.spec.Spec` (passed in: this module is imported by it)."""
 
     data, clusters = sections["data"], sections["clusters"]
@@ -66,7 +67,7 @@ def build_dask_spec(path: Path, sections: dict[str, Any], solver: Any, sizes: Ca
     if raw.ndim != 2 or raw.size == 0:
         raise s.Invalid("data.points", "a non-empty 2-D array", f"shape {raw.shape}")
     rows = max(1, _BLOCK_BYTES // (8 * raw.shape[1]))
-    table = da.from_array(raw, chunks=(rows, -1)).astype(np.float64)
+    table = npy_array(str(file), rows).astype(np.float64)       # the workers read the blocks
     weight_at = data["weight_column"]
     columns = data["columns"] or [j for j in range(raw.shape[1]) if j != weight_at]
     for where, key in [("data.columns", c) for c in columns] + [("data.weight_column", weight_at)]:

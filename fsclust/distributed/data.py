@@ -14,7 +14,8 @@ from dask.delayed import Delayed
 from fsclust._validation import fail
 from fsclust.problem.sizes import Sizes, resolve_sizes
 
-__all__ = ["DaskData", "as_dask_points", "as_dask_weights", "checked", "prepare", "tree_reduce"]
+__all__ = ["DaskData", "as_dask_points", "as_dask_weights", "checked", "npy_array", "prepare",
+           "tree_reduce"]
 
 FAN_IN = 8            # summaries merged per task of the reduction tree
 
@@ -26,6 +27,37 @@ def tree_reduce(parts: Sequence[Any], func: Callable[..., Any], *args: Any) -> A
         parts = [dask.delayed(func, pure=True)(parts[i:i + FAN_IN], *args)
                  for i in range(0, len(parts), FAN_IN)]
     return parts[0] if isinstance(parts[0], Delayed) else dask.delayed(func, pure=True)(parts, *args)
+
+
+def _npy_rows(path: str, start: int, stop: int) -> np.ndarray:
+    """Rows ``start .. stop`` of the ``.npy`` file ``path``, read on the worker (memory-mapped)."""
+    return np.array(np.load(path, mmap_mode="r")[start:stop])
+
+
+def npy_array(path: str, rows: int) -> da.Array:
+    """A 2-D ``.npy`` file as a dask array of blocks of ``rows`` rows that the workers read.
+
+    The caller reads only the header: no block of data passes through the client (a
+    ``da.from_array`` on a memory-mapped array would pickle the whole array into the graph).
+
+    Parameters
+    ----------
+    path : str
+        A 2-D ``.npy`` file, visible to every worker under the same path.
+    rows : int
+        Rows per block.
+
+    Returns
+    -------
+    dask.array.Array of shape (n, d)
+        The file's dtype, chunked ``(rows, d)``.
+    """
+    header = np.load(path, mmap_mode="r")
+    n, d = header.shape
+    read = dask.delayed(_npy_rows, pure=True)
+    return da.concatenate([da.from_delayed(read(path, start, min(start + rows, n)),
+                                           shape=(min(start + rows, n) - start, d), dtype=header.dtype)
+                           for start in range(0, n, rows)])
 
 
 def as_dask_points(X: da.Array, param: str = "X") -> da.Array:
