@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_embeddings.py"
-
 
 @pytest.fixture(scope="module")
-def bench():
+def bench(import_script):
     """The benchmark script, imported as a module."""
-    spec = importlib.util.spec_from_file_location("bench_embeddings", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module                    # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+    return import_script("bench_embeddings")
 
 
 def test_data_are_balanced_and_shared(bench) -> None:

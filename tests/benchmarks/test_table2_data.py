@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reproduce_table2.py"
-
 
 @pytest.fixture(scope="module")
-def table2():
+def table2(import_script):
     """The benchmark script, imported as a module."""
-    spec = importlib.util.spec_from_file_location("reproduce_table2", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module                    # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+    return import_script("reproduce_table2")
 
 
 def test_thyroid_file_is_uci_new_thyroid(table2) -> None:

@@ -126,6 +126,23 @@ def _insert(keys, idx, count, tau, p, v, key, i):
 
 
 @nb.njit(cache=True, inline="always")
+def _sift_down(keys, idx, p, v, end, key, i):
+    """Put ``(key, i)`` at the root of the max-heap ``keys[p, v, :end]`` and sift it down."""
+    t = 0
+    while True:
+        child = 2 * t + 1
+        if child >= end:
+            break
+        if child + 1 < end and keys[p, v, child + 1] > keys[p, v, child]:
+            child += 1
+        if keys[p, v, child] <= key:
+            break
+        keys[p, v, t], idx[p, v, t] = keys[p, v, child], idx[p, v, child]
+        t = child
+    keys[p, v, t], idx[p, v, t] = key, i
+
+
+@nb.njit(cache=True, inline="always")
 def _push(keys, idx, count, tau, p, v, key, i):
     """Fill mode: keep the smallest keys in a max-heap, ``key < tau[p, v]`` (the root once full)."""
     cap = keys.shape[2]
@@ -139,22 +156,11 @@ def _push(keys, idx, count, tau, p, v, key, i):
             keys[p, v, t] = keys[p, v, up]
             idx[p, v, t] = idx[p, v, up]
             t = up
+        keys[p, v, t] = key
+        idx[p, v, t] = i
         count[p, v] = c + 1
     else:
-        t = 0
-        while True:
-            child = 2 * t + 1
-            if child >= cap:
-                break
-            if child + 1 < cap and keys[p, v, child + 1] > keys[p, v, child]:
-                child += 1
-            if keys[p, v, child] <= key:
-                break
-            keys[p, v, t] = keys[p, v, child]
-            idx[p, v, t] = idx[p, v, child]
-            t = child
-    keys[p, v, t] = key
-    idx[p, v, t] = i
+        _sift_down(keys, idx, p, v, cap, key, i)
     if count[p, v] == cap:
         tau[p, v] = keys[p, v, 0]
 
@@ -168,18 +174,7 @@ def _sort_row(keys, idx, count, p):
         while end > 0:
             key, i = keys[p, v, end], idx[p, v, end]
             keys[p, v, end], idx[p, v, end] = keys[p, v, 0], idx[p, v, 0]
-            t = 0
-            while True:                   # sift ``key`` down the heap ``0 .. end - 1``
-                child = 2 * t + 1
-                if child >= end:
-                    break
-                if child + 1 < end and keys[p, v, child + 1] > keys[p, v, child]:
-                    child += 1
-                if keys[p, v, child] <= key:
-                    break
-                keys[p, v, t], idx[p, v, t] = keys[p, v, child], idx[p, v, child]
-                t = child
-            keys[p, v, t], idx[p, v, t] = key, i
+            _sift_down(keys, idx, p, v, end, key, i)     # into the heap ``0 .. end - 1``
             end -= 1
 
 
