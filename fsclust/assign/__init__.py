@@ -254,7 +254,7 @@ def assign(cost: Any, sizes: Any = None, *, size_min: Any = None, size_max: Any 
     ----------
     cost : array-like of shape (n, k), or fsclust.assign.costs.PointCosts
         Finite float costs of putting point i in cluster j. `PointCosts` (squared distances of
-        points to centers, few dimensions) is evaluated on demand by backends that can (``dual``,
+        points to centers, any dimension) is evaluated on demand by backends that can (``dual``,
         also picked by ``"auto"`` for large problems): no (n, k) matrix is ever stored.
     sizes : array-like of shape (k,), optional
         Exact sizes (ints summing to n, or fractions summing to 1). With neither sizes nor bounds
