@@ -31,7 +31,7 @@ from fsclust.assign.base import Assignment, Capabilities, assignment_from_labels
 from fsclust.assign.certificate import certify_prices
 from fsclust.assign.costs import PointCosts
 from fsclust.errors import SolverError
-from fsclust.problem.sizes import Sizes, largest_remainder
+from fsclust.problem.sizes import Sizes, scaled_sizes
 
 __all__ = ["DualSolver"]
 
@@ -85,15 +85,6 @@ def _warm_limit(n: int, k: int) -> float:
     if k < _WIDEN_MIN_K:
         return _WARM_LIMIT_FEW * n
     return min(_WARM_LIMIT * n, _WARM_SQRT * np.sqrt(n))
-
-
-def _subsample_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
-    """Sizes for ``m`` of the ``n`` points, keeping the proportions (and feasibility)."""
-    if sizes.exact:
-        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
-    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
-    hi = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
-    return Sizes(lo, np.maximum(hi, lo))
 
 
 class _Kernel:
@@ -172,7 +163,7 @@ def _cold_prices(cost: np.ndarray | PointCosts, sizes: Sizes, rng: np.random.Gen
         return np.zeros(k + dummy) if start is None else start
     rows = np.sort(rng.choice(n, size=m, replace=False))
     sub = cost.take(rows) if isinstance(cost, PointCosts) else cost[rows]
-    sub_sizes = _subsample_sizes(sizes, n, m)
+    sub_sizes = scaled_sizes(sizes, n, m)
     kernel = _Kernel(sub, sub_sizes)
     u, excess = kernel.start(_cold_prices(sub, sub_sizes, rng, start))
     kernel.finish(u, excess)

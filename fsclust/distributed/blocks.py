@@ -16,7 +16,6 @@ import numpy as np
 from fsclust.assign.costs import SquaredEuclidean
 from fsclust.distributed.lists import Lists, merge, point_lists
 from fsclust.models.update import cluster_sums
-from fsclust.problem.sizes import Sizes, largest_remainder
 
 __all__ = [
     "Summary",
@@ -28,7 +27,6 @@ __all__ = [
     "nearest_block",
     "refill_block",
     "regrets",
-    "scaled_sizes",
     "scan_block",
 ]
 
@@ -110,15 +108,6 @@ def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np
     cost = block_costs(sub, weight, centers)
     before = np.full(at.size, -1, np.int64) if prev is None else np.asarray(prev, np.int64)[at]
     return point_lists(cost, cost - prices, base[at], start + at, rho, limit, sub, weight, before)
-
-
-def scaled_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
-    """Sizes for ``m`` of the ``n`` points in the same proportions (feasible for ``m`` points)."""
-    if sizes.exact:
-        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
-    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
-    up = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
-    return Sizes(lo, np.maximum(up, lo))
 
 
 def merge_summaries(parts: Sequence[Summary], limit: np.ndarray) -> Summary:

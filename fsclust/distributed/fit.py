@@ -27,7 +27,6 @@ from fsclust.distributed.blocks import (
     certify_block,
     nearest_block,
     regrets,
-    scaled_sizes,
 )
 from fsclust.distributed.data import DaskData
 from fsclust.distributed.step import Step, assignment_step, count_excess, nearest_counts
@@ -36,7 +35,7 @@ from fsclust.engine.driver import result_from_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.models.init import resolve_init
 from fsclust.models.update import means_from_sums
-from fsclust.problem.sizes import Sizes, largest_remainder
+from fsclust.problem.sizes import Sizes, largest_remainder, scaled_sizes
 
 __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample",
            "fit_kmeans", "nearest"]

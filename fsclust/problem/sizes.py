@@ -16,7 +16,7 @@ from fsclust._validation import as_int, fail
 from fsclust.errors import InfeasibleError
 
 __all__ = ["Sizes", "as_vector", "balanced_sizes", "check_not_both", "infer_k", "largest_remainder",
-           "resolve_sizes"]
+           "resolve_sizes", "scaled_sizes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,3 +233,26 @@ def resolve_sizes(n: int, *, n_clusters: int | None = None, sizes: Any = None,
         return Sizes.from_counts(balanced_sizes(n, k))
     lo, hi = _bounds(size_min, size_max, n, k, prefix)
     return Sizes(lo, hi)
+
+
+def scaled_sizes(sizes: Sizes, n: int, m: int) -> Sizes:
+    """Sizes for a sample of ``m`` of the ``n`` points, in the same proportions.
+
+    Parameters
+    ----------
+    sizes : Sizes
+        Validated sizes of the ``n`` points.
+    n, m : int
+        Points of the whole and of the sample.
+
+    Returns
+    -------
+    Sizes
+        Exact sizes by largest remainder (summing to ``m``), or bounds rounded outwards (floor of
+        the lower, ceiling of the upper, at most ``m``): feasible for ``m`` points.
+    """
+    if sizes.exact:
+        return Sizes.from_counts(largest_remainder(sizes.lo / n, m))
+    lo = np.floor(sizes.lo * (m / n)).astype(np.int64)
+    hi = np.minimum(np.ceil(sizes.hi * (m / n)).astype(np.int64), m)
+    return Sizes(lo, np.maximum(hi, lo))
