@@ -76,7 +76,6 @@ def _cluster(address: str | None):
 
 def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, address: str) -> dict:
     """One tool's fit in this process; returns timings and the client's peak RSS."""
-
     centers = np.load(centers_path)
     k = centers.shape[0]
     if tool == "fsclust-memory":

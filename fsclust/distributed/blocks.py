@@ -96,7 +96,6 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
         float(cost.max(initial=0.0)), lists)      # costs are >= 0
 
 
-
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
                  start: int, centers: np.ndarray, prices: np.ndarray, rows: np.ndarray,
                  rho: np.ndarray, limit: np.ndarray) -> Lists:
