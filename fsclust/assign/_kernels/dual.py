@@ -55,7 +55,7 @@ _NONE = np.int64(-1)
 _ZERO = np.int64(0)
 # kernels called only from other kernels: without the wrappers that would let Python call them
 # (which unbox the whole `State` and are linked into, and optimised again in, every caller)
-_helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+_helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
 
 
 class State(NamedTuple):
@@ -83,6 +83,8 @@ class State(NamedTuple):
     order: np.ndarray
     memo: np.ndarray
     stack: np.ndarray
+    row: np.ndarray
+    rem: np.ndarray
 
 
 def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray, cap: np.ndarray,
@@ -101,7 +103,8 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  filled=np.zeros(k, np.bool_), W=np.full((k, k), np.nan),
                  dist=np.empty(K), pred=np.empty(K, np.int64), done=np.empty(K, np.bool_),
                  bound=np.empty(K, np.bool_), order=np.empty(K, np.int64),
-                 memo=np.empty(K, np.int64), stack=np.empty(K, np.int64))
+                 memo=np.empty(K, np.int64), stack=np.empty(K, np.int64), row=np.empty(k),
+                 rem=np.empty(K, np.int64))
 
 
 @nb.njit(cache=True, inline="always")
@@ -194,7 +197,7 @@ def _fill_all(st, rho, rows, u):
     for p in range(k):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
-    row = np.empty(k)
+    row = st.row
     for i in rows:
         p = st.a[i]
         row_keys(st.C, i, p, row)
@@ -213,7 +216,7 @@ def _fill_row(st, p):
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[p, :] = 0
     tau[p, :] = _INF
-    row = np.empty(k)
+    row = st.row
     i = st.head[p]
     while i >= 0:
         row_keys(st.C, i, p, row)
@@ -300,7 +303,7 @@ def _move(st, i, p, v):
     head[v] = i
     if not st.filled[v]:
         return
-    row = np.empty(k)
+    row = st.row
     row_keys(st.C, i, v, row)
     for m in range(k):
         key = row[m]
@@ -524,7 +527,7 @@ def _dijkstra(st, strict):
     e, u, dist, pred, bound = st.e, st.u, st.dist, st.pred, st.bound
     K = e.shape[0]
     sinks = 0
-    rem = np.empty(K, np.int64)           # unsettled nodes (settling swaps one out)
+    rem = st.rem                          # unsettled nodes (settling swaps one out)
     for j in range(K):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
@@ -658,6 +661,12 @@ def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
     exceeded, -2 if an under-full node became unreachable (infeasible sizes), -3 when stopped by
     ``strict``.
     """
+    return _solve(st, rho, rows, u0, tol, max_rounds, strict)
+
+
+@_helper
+def _solve(st, rho, rows, u0, tol, max_rounds, strict):
+    """`successive_shortest_paths` (its body: no reference counting, see the module notes)."""
     e, u = st.e, st.u
     K = e.shape[0]
     _fill_all(st, rho, rows, u0)
