@@ -661,12 +661,6 @@ def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
     exceeded, -2 if an under-full node became unreachable (infeasible sizes), -3 when stopped by
     ``strict``.
     """
-    return _solve(st, rho, rows, u0, tol, max_rounds, strict)
-
-
-@_helper
-def _solve(st, rho, rows, u0, tol, max_rounds, strict):
-    """`successive_shortest_paths` (its body: no reference counting, see the module notes)."""
     e, u = st.e, st.u
     K = e.shape[0]
     _fill_all(st, rho, rows, u0)
