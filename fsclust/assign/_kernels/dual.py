@@ -23,7 +23,15 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
 * Shortest-path scratch, all (K,): ``dist`` distances, ``pred`` tree predecessors (-1: root or
   unreached), ``done`` settled, ``bound`` the tentative distance is only a lower bound,
   ``order`` settled nodes in settling order, ``memo`` units a tree path can carry (-1:
-  unknown), ``stack`` a path being walked.
+  unknown), ``stack`` a path being walked, ``rem`` unsettled nodes; ``row`` (k,): one point's
+  keys.
+
+numba notes (run time). A numba function increfs every array it receives on entry and decrefs
+it on exit, so each call of a helper that takes the 27-array bundle made 54 atomic reference-count
+calls (perf: ``NRT_incref``/``NRT_decref`` were a third of the solve time at k = 100 and k = 1000).
+The shortest-path helpers therefore allocate nothing (scratch rows live in the bundle: ``row``
+(k,), ``rem`` (K,)) and are compiled with ``_nrt=False``, which drops reference counting from
+them (and halves their machine code); only the entry points count references, once per call.
 
 numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
 (``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
@@ -54,7 +62,8 @@ _INF = np.inf
 _NONE = np.int64(-1)
 _ZERO = np.int64(0)
 # kernels called only from other kernels: without the wrappers that would let Python call them
-# (which unbox the whole `State` and are linked into, and optimised again in, every caller)
+# (which unbox the whole `State` and are linked into, and optimised again in, every caller), and
+# without reference counting (numba's private ``_nrt`` option; they must not allocate)
 _helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
 
 
