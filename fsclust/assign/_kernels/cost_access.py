@@ -95,7 +95,7 @@ def is_dense(C) -> bool:
     return C[1].shape[1] == 0
 
 
-@nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
 def row_keys(C, i, p, out):
     """``out[j] = C[i, j] - C[i, p]``: the cost of moving point ``i`` from ``p`` to each ``j``."""
     load_row(C, i, out)

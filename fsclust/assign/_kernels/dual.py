@@ -23,7 +23,15 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
 * Shortest-path scratch, all (K,): ``dist`` distances, ``pred`` tree predecessors (-1: root or
   unreached), ``done`` settled, ``bound`` the tentative distance is only a lower bound,
   ``order`` settled nodes in settling order, ``memo`` units a tree path can carry (-1:
-  unknown), ``stack`` a path being walked.
+  unknown), ``stack`` a path being walked, ``rem`` unsettled nodes; ``row`` (k,): one point's
+  keys.
+
+numba notes (run time). A numba function increfs every array it receives on entry and decrefs
+it on exit, so each call of a helper that takes the 27-array bundle made 54 atomic reference-count
+calls (perf: ``NRT_incref``/``NRT_decref`` were a third of the solve time at k = 100 and k = 1000).
+The shortest-path helpers therefore allocate nothing (scratch rows live in the bundle: ``row``
+(k,), ``rem`` (K,)) and are compiled with ``_nrt=False``, which drops reference counting from
+them (and halves their machine code); only the entry points count references, once per call.
 
 numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
 (``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
@@ -54,8 +62,9 @@ _INF = np.inf
 _NONE = np.int64(-1)
 _ZERO = np.int64(0)
 # kernels called only from other kernels: without the wrappers that would let Python call them
-# (which unbox the whole `State` and are linked into, and optimised again in, every caller)
-_helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+# (which unbox the whole `State` and are linked into, and optimised again in, every caller), and
+# without reference counting (numba's private ``_nrt`` option; they must not allocate)
+_helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
 
 
 class State(NamedTuple):
@@ -83,6 +92,8 @@ class State(NamedTuple):
     order: np.ndarray
     memo: np.ndarray
     stack: np.ndarray
+    row: np.ndarray
+    rem: np.ndarray
 
 
 def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray, cap: np.ndarray,
@@ -101,7 +112,8 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  filled=np.zeros(k, np.bool_), W=np.full((k, k), np.nan),
                  dist=np.empty(K), pred=np.empty(K, np.int64), done=np.empty(K, np.bool_),
                  bound=np.empty(K, np.bool_), order=np.empty(K, np.int64),
-                 memo=np.empty(K, np.int64), stack=np.empty(K, np.int64))
+                 memo=np.empty(K, np.int64), stack=np.empty(K, np.int64), row=np.empty(k),
+                 rem=np.empty(K, np.int64))
 
 
 @nb.njit(cache=True, inline="always")
@@ -194,7 +206,7 @@ def _fill_all(st, rho, rows, u):
     for p in range(k):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
-    row = np.empty(k)
+    row = st.row
     for i in rows:
         p = st.a[i]
         row_keys(st.C, i, p, row)
@@ -213,7 +225,7 @@ def _fill_row(st, p):
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[p, :] = 0
     tau[p, :] = _INF
-    row = np.empty(k)
+    row = st.row
     i = st.head[p]
     while i >= 0:
         row_keys(st.C, i, p, row)
@@ -300,7 +312,7 @@ def _move(st, i, p, v):
     head[v] = i
     if not st.filled[v]:
         return
-    row = np.empty(k)
+    row = st.row
     row_keys(st.C, i, v, row)
     for m in range(k):
         key = row[m]
@@ -524,7 +536,7 @@ def _dijkstra(st, strict):
     e, u, dist, pred, bound = st.e, st.u, st.dist, st.pred, st.bound
     K = e.shape[0]
     sinks = 0
-    rem = np.empty(K, np.int64)           # unsettled nodes (settling swaps one out)
+    rem = st.rem                          # unsettled nodes (settling swaps one out)
     for j in range(K):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
