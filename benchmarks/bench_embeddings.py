@@ -144,16 +144,28 @@ def _fit_fsclust(X: np.ndarray, sizes: np.ndarray, init: np.ndarray, budget: flo
     return {"wall": wall, "iterations": len(steps), "labels": labels, "centers": centers,
             "first_call": first, "backend": backend.name, "stopped": stopped,
             "split": [sum(steps) - assign, assign, wall - sum(steps)],
-            "solves": _solve_stats(backend.name, backend.infos[:len(steps)])}
+            "solves": _solve_stats(backend.name, backend.infos[:len(steps)], X.shape[0])}
 
 
-def _solve_stats(name: str, infos: list[dict]) -> str:
-    """The backend and what its solves did over the iterations (from their ``info``)."""
+def _solve_stats(name: str, infos: list[dict], n: int) -> str:
+    """The backend and what its solves did over the iterations (from their ``info``): warm
+    starts; the ``dual`` solver's seconds per iteration in its argmin passes, cold-start ladder,
+    shortest paths and certificate; and per iteration its moves, shortest-path rounds, settled
+    nodes (each relaxes up to k arcs), and the rows read (in units of n) to fill the candidate
+    lists and to rebuild exhausted rows of them."""
     if not any("moves" in info for info in infos):
         return name
+    its = max(len(infos), 1)
     warm = sum(bool(info.get("warm_started")) for info in infos)
-    moves = sum(int(info.get("moves", 0)) for info in infos)
-    return f"{name}: {warm}/{len(infos)} warm, {moves / max(len(infos), 1):,.0f} moves/it"
+    per_it = {key: sum(info.get(key, 0) for info in infos) / its
+              for key in ("moves", "rounds", "settled", "scanned", "rebuilt")}
+    split = {key: sum(info.get("split", {}).get(key, 0.0) for info in infos) / its
+             for key in ("pass", "ladder", "paths", "certify")}
+    return (f"{name}: {warm}/{len(infos)} warm; s/it pass {split['pass']:.3f}, ladder "
+            f"{split['ladder']:.3f}, paths {split['paths']:.3f}, certify {split['certify']:.3f}; "
+            f"per it {per_it['moves']:,.0f} moves, {per_it['rounds']:,.0f} rounds, "
+            f"{per_it['settled']:,.0f} settled, rows read {per_it['scanned'] / n:.2f} n to fill, "
+            f"{per_it['rebuilt'] / n:.2f} n to rebuild")
 
 
 def _fit_lloyd(X: np.ndarray, sizes: np.ndarray, init: np.ndarray) -> dict:

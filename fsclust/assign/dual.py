@@ -111,20 +111,36 @@ class _Kernel:
         self.regret = np.empty(n)
         self.links = (np.empty(k, np.int64), np.empty(n, np.int64), np.empty(n, np.int64))
         self.f = np.zeros(k, np.int64)
+        self.seconds = {"pass": 0.0, "paths": 0.0}
 
     def start(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Argmin labels under ``prices`` (K,); returns (prices copy, excess (K,))."""
+        begin = time.perf_counter()
         u = prices.copy()
         self.scale = self.argmin(self.cost, u, self.labels, self.regret)
         counts = self.k.link_members(self.labels, self.shape[1], *self.links)
-        return u, self.k.initial_excess(counts, u, self.lo, self.cap, self.f, self.dummy)
+        excess = self.k.initial_excess(counts, u, self.lo, self.cap, self.f, self.dummy)
+        self.seconds["pass"] += time.perf_counter() - begin
+        return u, excess
 
     def finish(self, u: np.ndarray, excess: np.ndarray) -> dict[str, int]:
-        """Successive shortest paths to zero excess; updates labels and ``u`` in place."""
+        """Successive shortest paths to zero excess; updates labels and ``u`` in place.
+
+        Returns what they did: ``rounds`` (shortest-path searches), ``moves`` (points moved),
+        ``widened`` (boundary widenings), ``scanned`` (rows read to fill the candidate lists),
+        ``rebuilt`` (member rows read to rebuild exhausted rows of lists) and ``settled`` (nodes
+        settled by the searches, each relaxing up to k arcs).
+        """
+        begin = time.perf_counter()
+        stats = self._paths(u, excess)
+        self.seconds["paths"] += time.perf_counter() - begin
+        return stats
+
+    def _paths(self, u: np.ndarray, excess: np.ndarray) -> dict[str, int]:
         n, k = self.shape
         total = int(excess[excess > 0].sum())
         if total == 0:
-            return {"rounds": 0, "moves": 0, "widened": 0}
+            return {"rounds": 0, "moves": 0, "widened": 0, "scanned": 0, "rebuilt": 0, "settled": 0}
         u0, a0 = u.copy(), self.labels.copy()
         state = self.k.new_state(self.cost, self.labels, u, excess, self.cap, self.f, self.links,
                                  _candidates(k))
@@ -145,7 +161,9 @@ class _Kernel:
                               "range (see docs/reliability.md)")
         if status < 0:
             raise SolverError(f"the dual solver did not finish within {n + k + 10} rounds")
-        return {"rounds": int(rounds), "moves": int(moves), "widened": widened}
+        scanned, rebuilt, settled = (int(v) for v in state.stats)
+        return {"rounds": int(rounds), "moves": int(moves), "widened": widened, "scanned": scanned,
+                "rebuilt": rebuilt, "settled": settled}
 
 
 def _node_prices(prices: np.ndarray, dummy: bool) -> np.ndarray:
@@ -201,7 +219,12 @@ class DualSolver:
 
     def solve(self, cost: np.ndarray | PointCosts, sizes: Sizes, *,
               warm_start: np.ndarray | None = None) -> Assignment:
-        """Optimal assignment with prices; see the module docstring. Assumes validated input."""
+        """Optimal assignment with prices; see the module docstring. Assumes validated input.
+
+        The result's ``info`` has ``warm_started``, ``seconds``, the work counts of
+        `_Kernel.finish` and ``split``: seconds in the argmin passes (``pass``), the cold-start
+        ladder (``ladder``), the shortest paths (``paths``) and the certificate (``certify``).
+        """
         begin = time.perf_counter()
         if not isinstance(cost, PointCosts):
             cost = np.ascontiguousarray(cost, dtype=np.float64)
@@ -212,15 +235,23 @@ class DualSolver:
         if used_warm:
             u, excess = kernel.start(warm)
             limit = _warm_limit(n, k) if self.warm_limit is None else self.warm_limit * n
-            used_warm = excess[excess > 0].sum() <= limit
+            used_warm = bool(excess[excess > 0].sum() <= limit)
+        ladder = time.perf_counter()
         if not used_warm:
             if warm is not None and np.ptp(warm) > 2.0 * kernel.scale:
                 warm = None      # a spread beyond the costs' range: no information (round-off only)
-            u, excess = kernel.start(_cold_prices(cost, sizes, np.random.default_rng(_SEED), warm))
+            cold = _cold_prices(cost, sizes, np.random.default_rng(_SEED), warm)
+            ladder = time.perf_counter() - ladder
+            u, excess = kernel.start(cold)
+        else:
+            ladder = 0.0
         stats = kernel.finish(u, excess)
         prices = _cluster_prices(u, k)
+        certify = time.perf_counter()
         total = certify_prices(cost, kernel.labels, prices, sizes)
-        info = {"warm_started": used_warm, "seconds": time.perf_counter() - begin, **stats}
+        split = {**kernel.seconds, "ladder": ladder, "certify": time.perf_counter() - certify}
+        info = {"warm_started": used_warm, "seconds": time.perf_counter() - begin, **stats,
+                "split": split}
         if isinstance(cost, np.ndarray):     # the numpy sum, bit for bit as every other backend
             return assignment_from_labels(cost, kernel.labels, self.name, prices=prices, **info)
         counts = np.bincount(kernel.labels, minlength=k).astype(np.int64)

@@ -261,3 +261,14 @@ def test_fixed_size_kmeans_dual_equals_flow(seed: int) -> None:
                               random_state=seed).fit(X)
     reference = FixedSizeKMeans(3, size_min=45, size_max=75, n_init=2, random_state=seed).fit(X)
     assert bounded.inertia_ == pytest.approx(reference.inertia_, rel=1e-9)
+
+
+def test_info_reports_the_work_and_where_the_time_went() -> None:
+    rng = np.random.default_rng(12)
+    cost, sizes = rng.random((3000, 40)), resolve_sizes(3000, n_clusters=40)
+    info = DUAL.solve(cost, sizes).info
+    assert info["moves"] > 0 and info["rounds"] > 0
+    assert info["settled"] >= info["rounds"] and info["scanned"] > 0 and info["rebuilt"] >= 0
+    split = info["split"]
+    assert set(split) == {"pass", "ladder", "paths", "certify"}
+    assert min(split.values()) >= 0 and sum(split.values()) <= info["seconds"]

@@ -43,3 +43,17 @@ def test_budget_stops_a_fit_and_says_so(bench) -> None:
 def test_cases_by_name(bench) -> None:
     assert bench.select(bench.FULL, ["1e5,64,1000"]) == [bench.Case(100_000, 64, 1000)]
     assert bench.select(bench.QUICK, None) == bench.QUICK
+
+
+def test_solve_stats_split_the_dual_solver(bench) -> None:
+    from fsclust.assign import SOLVERS
+    from fsclust.problem.sizes import resolve_sizes
+
+    rng = np.random.default_rng(4)
+    cost, sizes = rng.random((800, 12)), resolve_sizes(800, n_clusters=12)
+    first = SOLVERS["dual"].solve(cost, sizes)
+    again = SOLVERS["dual"].solve(cost + 0.01 * rng.random((800, 12)), sizes, warm_start=first.prices)
+    line = bench._solve_stats("dual", [first.info, again.info], 800)
+    assert line.startswith(f"dual: {int(again.info['warm_started'])}/2 warm; s/it pass ")
+    moves = (first.info["moves"] + again.info["moves"]) / 2
+    assert f"per it {moves:,.0f} moves" in line and "n to fill" in line and "n to rebuild" in line

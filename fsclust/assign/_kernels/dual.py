@@ -25,6 +25,8 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
   ``order`` settled nodes in settling order, ``memo`` units a tree path can carry (-1:
   unknown), ``stack`` a path being walked, ``rem`` unsettled nodes; ``row`` (k,): one point's
   keys.
+* ``stats`` (3,): work done, for the solver's report: rows scanned by `_fill_all`, member rows
+  read by `_fill_row`, nodes settled by `_dijkstra`.
 
 numba notes (run time). A numba function increfs every array it receives on entry and decrefs
 it on exit, so each call of a helper that takes the 27-array bundle made 54 atomic reference-count
@@ -94,6 +96,7 @@ class State(NamedTuple):
     stack: np.ndarray
     row: np.ndarray
     rem: np.ndarray
+    stats: np.ndarray
 
 
 def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray, cap: np.ndarray,
@@ -113,7 +116,7 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  dist=np.empty(K), pred=np.empty(K, np.int64), done=np.empty(K, np.bool_),
                  bound=np.empty(K, np.bool_), order=np.empty(K, np.int64),
                  memo=np.empty(K, np.int64), stack=np.empty(K, np.int64), row=np.empty(k),
-                 rem=np.empty(K, np.int64))
+                 rem=np.empty(K, np.int64), stats=np.zeros(3, np.int64))
 
 
 @nb.njit(cache=True, inline="always")
@@ -207,6 +210,7 @@ def _fill_all(st, rho, rows, u):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
     row = st.row
+    st.stats[0] += rows.shape[0]
     for i in rows:
         p = st.a[i]
         row_keys(st.C, i, p, row)
@@ -228,6 +232,7 @@ def _fill_row(st, p):
     row = st.row
     i = st.head[p]
     while i >= 0:
+        st.stats[1] += 1
         row_keys(st.C, i, p, row)
         for v in range(k):
             if row[v] < tau[p, v]:
@@ -565,6 +570,7 @@ def _dijkstra(st, strict):
             continue
         n_rem -= 1
         rem[at] = rem[n_rem]
+        st.stats[2] += 1
         st.done[p] = True
         st.order[settled] = p
         settled += 1
