@@ -159,18 +159,18 @@ class PointCosts:
     X : ndarray of shape (n, d)
     centers : ndarray of shape (k, d)
     sample_weight : ndarray of shape (n,), optional
-    XT : ndarray of shape (d, n), optional
-        ``X.T`` as a C-ordered array, when the caller keeps one.
+    checked : bool, default False
+        The caller passes validated data (``X`` a C-ordered float64 array, read in place: the
+        kernels keep no copy of it).
     """
 
     def __init__(self, X: np.ndarray, centers: np.ndarray, sample_weight: np.ndarray | None = None,
-                 *, XT: np.ndarray | None = None) -> None:
-        if XT is None:                    # a caller's input (the engine passes validated data)
+                 *, checked: bool = False) -> None:
+        if not checked:                   # a caller's input (the engine passes validated data)
             X, centers, sample_weight = _check_points(X, centers, sample_weight)
-        self.X = X
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.centers = np.ascontiguousarray(centers, dtype=np.float64)
         self.sample_weight = sample_weight
-        self.XT = np.ascontiguousarray(X.T, dtype=np.float64) if XT is None else XT
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -178,14 +178,14 @@ class PointCosts:
         return self.X.shape[0], self.centers.shape[0]
 
     def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(XT (d, n), CT (d, k), w (n,) or (0,))``: the form the numba kernels take."""
+        """``(X (n, d), CT (d, k), w (n,) or (0,))``: the form the numba kernels take."""
         w = np.empty(0) if self.sample_weight is None else np.asarray(self.sample_weight, np.float64)
-        return self.XT, np.ascontiguousarray(self.centers.T), w
+        return self.X, np.ascontiguousarray(self.centers.T), w
 
     def take(self, rows: np.ndarray) -> PointCosts:
         """The costs of the points ``rows`` (m,) only."""
         w = None if self.sample_weight is None else self.sample_weight[rows]
-        return PointCosts(self.X[rows], self.centers, w, XT=np.ascontiguousarray(self.XT[:, rows]))
+        return PointCosts(self.X[rows], self.centers, w, checked=True)
 
     def dense(self) -> np.ndarray:
         """The (n, k) matrix (what a backend without the ``on_demand`` capability gets)."""
@@ -254,8 +254,8 @@ class SquaredEuclidean:
 
     def on_demand(self, X: np.ndarray, centers: np.ndarray) -> PointCosts:
         """The same costs as `matrix`, as a `PointCosts` that is evaluated where it is needed."""
-        XT = self._per_x("transposed", X, lambda X: np.ascontiguousarray(X.T, dtype=np.float64))
-        return PointCosts(X, centers, self.sample_weight, XT=XT)
+        X = self._per_x("contiguous", X, lambda X: np.ascontiguousarray(X, dtype=np.float64))
+        return PointCosts(X, centers, self.sample_weight, checked=True)
 
     def objective(self, X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
         return float(self._costs(X, centers, None)[np.arange(X.shape[0]), labels].sum())

@@ -252,7 +252,7 @@ def _listed_costs(lists: Lists, centers: np.ndarray) -> np.ndarray | PointCosts:
     demand, so the client never holds more than ~80 MB of them."""
     if lists.n_points * centers.shape[0] <= _DENSE_CELLS:
         return block_costs(lists.x, lists.w, centers)
-    return PointCosts(lists.x, centers, lists.w, XT=np.ascontiguousarray(lists.x.T))
+    return PointCosts(lists.x, centers, lists.w, checked=True)
 
 
 def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.ndarray, warm: np.ndarray,

@@ -58,8 +58,8 @@ def _combine(kernel, n_blocks: int, *args) -> tuple[float, float, float]:
 @nb.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _gap_points(view, labels, prices, gaps, bigs, sums, b0, b1):
     """Blocks ``b0 .. b1`` (of ``BLOCK`` rows) of `reduced_cost_gap_points`: per-block results."""
-    XT, CT, w = view
-    d, n = XT.shape
+    X, CT, w = view
+    n, d = X.shape
     k = CT.shape[1]
     xb, wb, col = np.empty((d, BLOCK)), np.empty(BLOCK), np.empty(BLOCK)
     low, top = np.empty(BLOCK), np.empty(BLOCK)
@@ -69,7 +69,7 @@ def _gap_points(view, labels, prices, gaps, bigs, sums, b0, b1):
         low[:] = np.inf
         top[:] = 0.0
         lab = labels[lo:lo + m]
-        load_block(XT, w, lo, m, xb, wb)
+        load_block(X, w, lo, m, xb, wb)
         for j in range(k):
             block_column(xb, wb, w.shape[0] > 0, CT, j, col)
             pj = prices[j]
@@ -93,6 +93,6 @@ def _gap_points(view, labels, prices, gaps, bigs, sums, b0, b1):
 
 def reduced_cost_gap_points(view: tuple, labels: np.ndarray, prices: np.ndarray
                             ) -> tuple[float, float, float]:
-    """`reduced_cost_gap` for an on-demand cost ``view = (XT, CT, w)``, block by block."""
-    n = view[0].shape[1]
+    """`reduced_cost_gap` for an on-demand cost ``view = (X, CT, w)``, block by block."""
+    n = view[0].shape[0]
     return _combine(_gap_points, (n + BLOCK - 1) // BLOCK, view, labels, prices)

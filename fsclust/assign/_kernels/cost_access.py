@@ -3,9 +3,9 @@
 A cost ``C`` reaches the kernels as one of
 
 * a dense C-ordered float64 matrix of shape (n, k), or
-* the on-demand view ``(XT, CT, w)`` of `fsclust.assign.costs.PointCosts`: ``XT`` (d, n) points,
-  ``CT`` (d, k) centers, ``w`` (n,) weights or (0,) for none, standing for
-  ``C[i, j] = w_i * sum_t (XT[t, i] - CT[t, j])^2``.
+* the on-demand view ``(X, CT, w)`` of `fsclust.assign.costs.PointCosts`: ``X`` (n, d) points
+  (the caller's array, not a copy), ``CT`` (d, k) centers, ``w`` (n,) weights or (0,) for none,
+  standing for ``C[i, j] = w_i * sum_t (X[i, t] - CT[t, j])^2``.
 
 `entry`, `load_row` and `n_cols` are overloaded on the two types, so one kernel source serves
 both; `as_view` wraps a dense matrix in the view's type (read as dense by `load_row` and `n_cols`),
@@ -42,10 +42,10 @@ def _entry(C, i, j):
         return lambda C, i, j: C[i, j]
 
     def on_demand(C, i, j):
-        XT, CT, w = C
+        X, CT, w = C
         total = 0.0
-        for t in range(XT.shape[0]):
-            diff = XT[t, i] - CT[t, j]
+        for t in range(X.shape[1]):
+            diff = X[i, t] - CT[t, j]
             total += diff * diff
         return total * w[i] if w.shape[0] > 0 else total
     return on_demand
@@ -65,14 +65,14 @@ def _load_row(C, i, out):
         return dense
 
     def on_demand(C, i, out):
-        XT, CT, w = C
+        X, CT, w = C
         if is_dense(C):
             for j in range(out.shape[0]):
-                out[j] = XT[i, j]
+                out[j] = X[i, j]
             return
         out[:] = 0.0
-        for t in range(XT.shape[0]):
-            x = XT[t, i]
+        for t in range(X.shape[1]):
+            x = X[i, t]
             for j in range(out.shape[0]):
                 diff = x - CT[t, j]
                 out[j] += diff * diff
@@ -112,14 +112,14 @@ def _n_cols(C):
 
 
 @nb.njit(cache=True, inline="always")
-def load_block(XT, w, lo, m, xb, wb):
+def load_block(X, w, lo, m, xb, wb):
     """Copy rows ``lo .. lo + m`` of the points (and weights) into the local ``xb`` (d, BLOCK) and
     ``wb`` (BLOCK,); the unused tail is zero."""
     xb[:, :] = 0.0
     wb[:] = 1.0
-    for s in range(XT.shape[0]):
-        for t in range(m):
-            xb[s, t] = XT[s, lo + t]
+    for t in range(m):
+        for s in range(X.shape[1]):
+            xb[s, t] = X[lo + t, s]
     if w.shape[0] > 0:
         for t in range(m):
             wb[t] = w[lo + t]

@@ -395,8 +395,8 @@ def argmin_rows(C: np.ndarray, u: np.ndarray, a: np.ndarray, regret: np.ndarray)
 @nb.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _argmin_points(view, u, a, regret, tops, b0, b1):
     """Blocks ``b0 .. b1`` (of ``BLOCK`` rows) of `argmin_points`; ``tops[blk]`` = max |C|."""
-    XT, CT, w = view
-    d, n = XT.shape
+    X, CT, w = view
+    n, d = X.shape
     k = CT.shape[1]
     xb, wb, col = np.empty((d, BLOCK)), np.empty(BLOCK), np.empty(BLOCK)
     best, second = np.empty(BLOCK), np.empty(BLOCK)
@@ -408,7 +408,7 @@ def _argmin_points(view, u, a, regret, tops, b0, b1):
         second[:] = _INF
         arg[:] = 0
         top[:] = 0.0
-        load_block(XT, w, lo, m, xb, wb)
+        load_block(X, w, lo, m, xb, wb)
         for j in range(k):
             block_column(xb, wb, w.shape[0] > 0, CT, j, col)
             uj = u[j]
@@ -428,9 +428,9 @@ def _argmin_points(view, u, a, regret, tops, b0, b1):
 
 
 def argmin_points(view: tuple, u: np.ndarray, a: np.ndarray, regret: np.ndarray) -> float:
-    """`argmin_rows` for an on-demand cost ``view = (XT, CT, w)``, block by block: the same
+    """`argmin_rows` for an on-demand cost ``view = (X, CT, w)``, block by block: the same
     labels (first index on ties), regrets and ``max |C|``, without an (n, k) matrix."""
-    n_blocks = (view[0].shape[1] + BLOCK - 1) // BLOCK
+    n_blocks = (view[0].shape[0] + BLOCK - 1) // BLOCK
     tops = np.zeros(n_blocks)
     run_blocks(_argmin_points, n_blocks, view, u, a, regret, tops)
     return float(tops.max())
