@@ -56,6 +56,9 @@ _ZERO = np.int64(0)
 # kernels called only from other kernels: without the wrappers that would let Python call them
 # (which unbox the whole `State` and are linked into, and optimised again in, every caller)
 _helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+# rows of the shortest-path scratch ``tree`` (6, K) int64 (one array: each array of `State` makes
+# every call and every use of the bundle longer to compile)
+_PRED, _ORDER, _MEMO, _STACK, _DONE, _BOUND = 0, 1, 2, 3, 4, 5
 
 
 class State(NamedTuple):
@@ -77,12 +80,7 @@ class State(NamedTuple):
     filled: np.ndarray
     W: np.ndarray
     dist: np.ndarray
-    pred: np.ndarray
-    done: np.ndarray
-    bound: np.ndarray
-    order: np.ndarray
-    memo: np.ndarray
-    stack: np.ndarray
+    tree: np.ndarray
 
 
 def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray, cap: np.ndarray,
@@ -99,9 +97,7 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
                  count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
                  filled=np.zeros(k, np.bool_), W=np.full((k, k), np.nan),
-                 dist=np.empty(K), pred=np.empty(K, np.int64), done=np.empty(K, np.bool_),
-                 bound=np.empty(K, np.bool_), order=np.empty(K, np.int64),
-                 memo=np.empty(K, np.int64), stack=np.empty(K, np.int64))
+                 dist=np.empty(K), tree=np.empty((6, K), np.int64))
 
 
 @nb.njit(cache=True, inline="always")
@@ -264,15 +260,15 @@ def _exact_front(st, p, v):
 
 
 @nb.njit(cache=True, inline="always")
-def _known_front(st, p, v):
+def _known_front(W, filled, count, tau, p, v):
     """``(w, exact, known)``: `_front` when it needs no look at the list (``known``): the cached
     ``W``, or the bound ``tau`` of an empty built list (on a large k most pairs of clusters are far
     apart and have no boundary points, and this is the common case)."""
-    w = st.W[p, v]
+    w = W[p, v]
     if not np.isnan(w):
         return w, True, True
-    if st.filled[p] and st.count[p, v] == 0:
-        return st.tau[p, v], st.tau[p, v] == _INF, True
+    if filled[p] and count[p, v] == 0:
+        return tau[p, v], tau[p, v] == _INF, True
     return w, False, False
 
 
@@ -454,12 +450,11 @@ def initial_excess(cnt: np.ndarray, u: np.ndarray, lo: np.ndarray, cap: np.ndarr
 
 
 @nb.njit(cache=True, inline="always")
-def _dummy_arc(st, k, p, v):
+def _dummy_arc(u, f, cap, k, p, v):
     """Reduced weight of the usable arc ``p -> D`` (``v == k``) or ``D -> v`` (inf when unusable)."""
-    u = st.u
     if v == k:
-        return u[p] - u[k] if st.f[p] < st.cap[p] else _INF
-    return u[k] - u[v] if st.f[v] > 0 else _INF
+        return u[p] - u[k] if f[p] < cap[p] else _INF
+    return u[k] - u[v] if f[v] > 0 else _INF
 
 
 @nb.njit(cache=True, inline="always")
@@ -471,7 +466,7 @@ def _edge(st, p, v):
         if np.isnan(w):
             w = _exact_front(st, p, v)
         return w - st.u[v] + st.u[p] if w < _INF else _INF
-    return _dummy_arc(st, k, p, v)
+    return _dummy_arc(st.u, st.f, st.cap, k, p, v)
 
 
 @nb.njit(cache=True, inline="always")
@@ -480,11 +475,11 @@ def _through(st, s, v):
     k = n_cols(st.C)
     dist, u = st.dist, st.u
     if s < k and v < k:
-        w, exact, known = _known_front(st, s, v)
+        w, exact, known = _known_front(st.W, st.filled, st.count, st.tau, s, v)
         if not known:
             w, exact = _front(st, s, v)
         return max(dist[s] + u[s] + w - u[v], dist[s]), exact
-    return dist[s] + max(_dummy_arc(st, k, s, v), 0.0), True
+    return dist[s] + max(_dummy_arc(u, st.f, st.cap, k, s, v), 0.0), True
 
 
 @nb.njit(cache=True, inline="always")
@@ -492,19 +487,20 @@ def _resolve(st, settled, v, strict):
     """Exact tentative distance of ``v`` over the first ``settled`` nodes of ``order``
     (rebuilding rows whose lists only gave a lower bound on the way); False, with nothing
     rebuilt, when ``strict`` and a row would have to be (the boundary is too narrow)."""
+    order = st.tree[_ORDER]
     while True:
         best = _INF
         arg = _NONE
         exact = True
         for q in range(settled):
-            s = st.order[q]
+            s = order[q]
             if s != v:
                 nd, ok = _through(st, s, v)
                 if nd < best:
                     best, arg, exact = nd, s, ok
         if exact or arg < 0:
             st.dist[v] = best
-            st.pred[v] = arg
+            st.tree[_PRED, v] = arg
             return True
         if strict:
             return False
@@ -521,14 +517,15 @@ def _dijkstra(st, strict):
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
     k = n_cols(st.C)
-    e, u, dist, pred, bound = st.e, st.u, st.dist, st.pred, st.bound
+    e, u, dist = st.e, st.u, st.dist
+    pred, order, done, bound = st.tree[_PRED], st.tree[_ORDER], st.tree[_DONE], st.tree[_BOUND]
     K = e.shape[0]
     sinks = 0
     rem = np.empty(K, np.int64)           # unsettled nodes (settling swaps one out)
     for j in range(K):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
-        st.done[j] = False
+        done[j] = False
         bound[j] = False
         rem[j] = j
         if e[j] < 0:
@@ -553,8 +550,8 @@ def _dijkstra(st, strict):
             continue
         n_rem -= 1
         rem[at] = rem[n_rem]
-        st.done[p] = True
-        st.order[settled] = p
+        done[p] = True
+        order[settled] = p
         settled += 1
         top = best
         if e[p] < 0:
@@ -564,13 +561,13 @@ def _dijkstra(st, strict):
         for r in range(n_rem):
             v = rem[r]
             if p < k and v < k:
-                w, exact, known = _known_front(st, p, v)
+                w, exact, known = _known_front(st.W, st.filled, st.count, st.tau, p, v)
                 if not known:
                     w, exact = _front(st, p, v)
                 nd = max(best + u[p] + w - u[v], best)
                 lower = not exact
             elif p == k or v == k:
-                nd = best + max(_dummy_arc(st, k, p, v), 0.0)
+                nd = best + max(_dummy_arc(st.u, st.f, st.cap, k, p, v), 0.0)
                 lower = False
             else:
                 continue
@@ -590,7 +587,7 @@ def _path_amount(st, t, tol, trust):
     that share a path prefix walk it once; the caller resets it after every send.
     """
     k = n_cols(st.C)
-    pred, memo, stack = st.pred, st.memo, st.stack
+    pred, memo, stack = st.tree[_PRED], st.tree[_MEMO], st.tree[_STACK]
     depth = 0
     v = t
     while memo[v] < 0 and pred[v] >= 0:
@@ -622,7 +619,7 @@ def _path_amount(st, t, tol, trust):
 def _send(st, t, amount):
     """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
     k = n_cols(st.C)
-    pred, f = st.pred, st.f
+    pred, f = st.tree[_PRED], st.f
     v = t
     while pred[v] >= 0:
         p = pred[v]
@@ -660,6 +657,7 @@ def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
     """
     e, u = st.e, st.u
     K = e.shape[0]
+    done, order, memo = st.tree[_DONE], st.tree[_ORDER], st.tree[_MEMO]
     _fill_all(st, rho, rows, u0)
     rounds = 0
     moves = 0
@@ -671,18 +669,18 @@ def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
         if settled < 0:
             return rounds - 1, moves, -3
         for j in range(K):
-            u[j] += st.dist[j] if st.done[j] else top
+            u[j] += st.dist[j] if done[j] else top
         trust = True
-        st.memo[:] = -1
+        memo[:] = -1
         for q in range(settled):
-            t = st.order[q]
+            t = order[q]
             while e[t] < 0:
                 amount = _path_amount(st, t, tol, trust)
                 if amount <= 0:
                     break
                 trust = False
                 _send(st, t, amount)
-                st.memo[:] = -1
+                memo[:] = -1
                 moves += amount
         if trust:
             return rounds, moves, -2
