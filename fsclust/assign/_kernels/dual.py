@@ -55,10 +55,10 @@ _NONE = np.int64(-1)
 _ZERO = np.int64(0)
 # kernels called only from other kernels: without the wrappers that would let Python call them
 # (which unbox the whole `State` and are linked into, and optimised again in, every caller)
-_helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+_helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
 # rows of the shortest-path scratch ``tree`` (6, K) int64 (one array: each array of `State` makes
 # every call and every use of the bundle longer to compile)
-_PRED, _ORDER, _MEMO, _STACK, _DONE, _BOUND = 0, 1, 2, 3, 4, 5
+_PRED, _ORDER, _MEMO, _STACK, _DONE, _BOUND, _REM = 0, 1, 2, 3, 4, 5, 6
 
 
 class State(NamedTuple):
@@ -81,6 +81,7 @@ class State(NamedTuple):
     W: np.ndarray
     dist: np.ndarray
     tree: np.ndarray
+    row: np.ndarray
 
 
 def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray, cap: np.ndarray,
@@ -97,7 +98,7 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
                  count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
                  filled=np.zeros(k, np.bool_), W=np.full((k, k), np.nan),
-                 dist=np.empty(K), tree=np.empty((6, K), np.int64))
+                 dist=np.empty(K), tree=np.empty((7, K), np.int64), row=np.empty(k))
 
 
 @nb.njit(cache=True, inline="always")
@@ -190,7 +191,7 @@ def _fill_all(st, rho, rows, u):
     for p in range(k):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
-    row = np.empty(k)
+    row = st.row
     for i in rows:
         p = st.a[i]
         row_keys(st.C, i, p, row)
@@ -209,7 +210,7 @@ def _fill_row(st, p):
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[p, :] = 0
     tau[p, :] = _INF
-    row = np.empty(k)
+    row = st.row
     i = st.head[p]
     while i >= 0:
         row_keys(st.C, i, p, row)
@@ -296,7 +297,7 @@ def _move(st, i, p, v):
     head[v] = i
     if not st.filled[v]:
         return
-    row = np.empty(k)
+    row = st.row
     row_keys(st.C, i, v, row)
     for m in range(k):
         key = row[m]
@@ -521,7 +522,7 @@ def _dijkstra(st, strict):
     pred, order, done, bound = st.tree[_PRED], st.tree[_ORDER], st.tree[_DONE], st.tree[_BOUND]
     K = e.shape[0]
     sinks = 0
-    rem = np.empty(K, np.int64)           # unsettled nodes (settling swaps one out)
+    rem = st.tree[_REM]                   # unsettled nodes (settling swaps one out)
     for j in range(K):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
