@@ -310,13 +310,13 @@ def _move(st, i, p, v):
 _BLOCKS = 64          # row blocks of the O(nk) passes, run on every core (results do not depend on it)
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def keep_two(best, second, v):
     """Fold ``v`` into the two smallest values seen so far, ``best <= second`` (ties count twice)."""
     return min(best, v), min(second, max(best, v))
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _fold(best, second, top, c, price):
     """One entry ``c`` of a row with its price: the two smallest ``c - price`` and ``max |c|``."""
     best, second = keep_two(best, second, c - price)
@@ -644,7 +644,7 @@ def _has_excess(e):
     return False
 
 
-@nb.njit(cache=True, no_cfunc_wrapper=True)
+@nb.njit(cache=True, no_cfunc_wrapper=True, _nrt=False)
 def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
     """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
 
