@@ -101,7 +101,7 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  dist=np.empty(K), tree=np.empty((7, K), np.int64), row=np.empty(k))
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _insert(keys, idx, count, tau, p, v, key, i):
     """Insert ``(key, i)``, ``key < tau[p, v]``, into the sorted list ``(p, v)``.
 
@@ -122,7 +122,7 @@ def _insert(keys, idx, count, tau, p, v, key, i):
         tau[p, v] = keys[p, v, cap - 1]
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _sift_down(keys, idx, p, v, end, key, i):
     """Put ``(key, i)`` at the root of the max-heap ``keys[p, v, :end]`` and sift it down."""
     t = 0
@@ -260,7 +260,7 @@ def _exact_front(st, p, v):
     return w
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _known_front(W, filled, count, tau, p, v):
     """``(w, exact, known)``: `_front` when it needs no look at the list (``known``): the cached
     ``W``, or the bound ``tau`` of an empty built list (on a large k most pairs of clusters are far
@@ -450,7 +450,7 @@ def initial_excess(cnt: np.ndarray, u: np.ndarray, lo: np.ndarray, cap: np.ndarr
     return e
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _dummy_arc(u, f, cap, k, p, v):
     """Reduced weight of the usable arc ``p -> D`` (``v == k``) or ``D -> v`` (inf when unusable)."""
     if v == k:
