@@ -46,7 +46,7 @@ import numba as nb
 import numpy as np
 
 from fsclust.assign._kernels.blocks import run_blocks
-from fsclust.assign._kernels.cost_access import BLOCK, as_view, block_column, load_block, n_cols, row_keys
+from fsclust.assign._kernels.cost_access import BLOCK, as_view, block_column, load_block, row_keys
 
 _INF = np.inf
 # "no node" as a typed int64: a literal ``-1`` would make numba compile every callee it reaches
@@ -184,7 +184,7 @@ def _fill_all(st, rho, rows, u):
     least ``rho`` above its own (every point outside ``rows``) need not be listed for the
     invariant to hold. ``rho = inf`` with all rows lists the ``T`` best members of every pair.
     """
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[:, :] = 0
     st.W[:, :] = np.nan
@@ -206,7 +206,7 @@ def _fill_all(st, rho, rows, u):
 @_helper
 def _fill_row(st, p):
     """Build every list of row ``p`` from the members of ``p`` (one scan of their rows)."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[p, :] = 0
     tau[p, :] = _INF
@@ -277,7 +277,7 @@ def _known_front(W, filled, count, tau, p, v):
 def _move(st, i, p, v):
     """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``;
     cached fronts ``W`` that were ``i`` go stale."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     keys, idx, count, tau, W = st.keys, st.idx, st.count, st.tau, st.W
     head, nxt, prv = st.head, st.nxt, st.prv
     for m in range(k):
@@ -461,7 +461,7 @@ def _dummy_arc(u, f, cap, k, p, v):
 @nb.njit(cache=True, inline="always")
 def _edge(st, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     if p < k and v < k:
         w = st.W[p, v]
         if np.isnan(w):
@@ -473,7 +473,7 @@ def _edge(st, p, v):
 @nb.njit(cache=True, inline="always")
 def _through(st, s, v):
     """``(distance to v via the settled node s, exact)``; not exact: a lower bound."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     dist, u = st.dist, st.u
     if s < k and v < k:
         w, exact, known = _known_front(st.W, st.filled, st.count, st.tau, s, v)
@@ -517,7 +517,7 @@ def _dijkstra(st, strict):
     ``strict``, the search stops instead, returning -1 settled nodes: see `_resolve`).
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     e, u, dist = st.e, st.u, st.dist
     pred, order, done, bound = st.tree[_PRED], st.tree[_ORDER], st.tree[_DONE], st.tree[_BOUND]
     K = e.shape[0]
@@ -587,7 +587,7 @@ def _path_amount(st, t, tol, trust):
     ``memo[v]`` (-1: unknown) caches how many units the tree path to ``v`` can carry, so sinks
     that share a path prefix walk it once; the caller resets it after every send.
     """
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     pred, memo, stack = st.tree[_PRED], st.tree[_MEMO], st.tree[_STACK]
     depth = 0
     v = t
@@ -619,7 +619,7 @@ def _path_amount(st, t, tol, trust):
 @nb.njit(cache=True, inline="always")
 def _send(st, t, amount):
     """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     pred, f = st.tree[_PRED], st.f
     v = t
     while pred[v] >= 0:
