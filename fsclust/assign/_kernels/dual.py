@@ -458,7 +458,7 @@ def _dummy_arc(u, f, cap, k, p, v):
     return u[k] - u[v] if f[v] > 0 else _INF
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _edge(st, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
     k = st.cap.shape[0]
@@ -483,7 +483,7 @@ def _through(st, s, v):
     return dist[s] + max(_dummy_arc(u, st.f, st.cap, k, s, v), 0.0), True
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _resolve(st, settled, v, strict):
     """Exact tentative distance of ``v`` over the first ``settled`` nodes of ``order``
     (rebuilding rows whose lists only gave a lower bound on the way); False, with nothing
