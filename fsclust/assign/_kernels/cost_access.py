@@ -111,7 +111,7 @@ def _n_cols(C):
     return lambda C: C[0].shape[1] if is_dense(C) else C[1].shape[1]
 
 
-@nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@nb.njit(cache=True, inline="always")
 def load_block(XT, w, lo, m, xb, wb):
     """Copy rows ``lo .. lo + m`` of the points (and weights) into the local ``xb`` (d, BLOCK) and
     ``wb`` (BLOCK,); the unused tail is zero."""
@@ -125,7 +125,7 @@ def load_block(XT, w, lo, m, xb, wb):
             wb[t] = w[lo + t]
 
 
-@nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@nb.njit(cache=True, inline="always")
 def block_column(xb, wb, weighted, CT, j, col):
     """``col[t]`` = on-demand cost of block row ``t`` for cluster ``j`` (every ``t < BLOCK``)."""
     col[:] = 0.0

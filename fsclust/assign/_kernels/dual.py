@@ -323,7 +323,7 @@ def _fold(best, second, top, c, price):
     return best, second, max(top, abs(c))
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _row_scan(C, u, i):
     """``(best, second, max |C[i]|)``: the two smallest entries of ``C[i] - u`` and the largest
     magnitude of ``C[i]``, branch-free in four lanes that the compiler can vectorise (the result
@@ -635,7 +635,7 @@ def _send(st, t, amount):
     st.e[t] += amount
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _has_excess(e):
     """Whether some node has a positive excess (a loop: ``(e > 0).any()`` costs more to compile)."""
     for j in range(e.shape[0]):
