@@ -101,7 +101,7 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  dist=np.empty(K), tree=np.empty((7, K), np.int64), row=np.empty(k))
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _insert(keys, idx, count, tau, p, v, key, i):
     """Insert ``(key, i)``, ``key < tau[p, v]``, into the sorted list ``(p, v)``.
 
