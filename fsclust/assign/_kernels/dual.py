@@ -1,7 +1,7 @@
 """numba kernels of the k-node dual solver (`fsclust.assign.dual`); private.
 
 The cost ``C`` is a dense (n, k) matrix or an on-demand view (`._cost_access`); the kernels
-read it only through ``row_keys`` and ``n_cols``, so one source compiles for both; `new_state`
+read it only through ``row_keys`` (and ``k = cap.shape[0]``), so one source compiles for both; `new_state`
 wraps a dense matrix in the view's type, so the shortest-path kernels compile only once.
 
 The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of arrays built by
@@ -19,23 +19,29 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
   ``p`` with key ``< tau[p, l]`` is in the list (entries of points that left ``p`` are dropped
   lazily); a full list has ``tau`` = its last key. ``filled`` (k,) marks rows built so far
   (rows are built lazily, on the first read, unless the whole set is filled in one pass).
-* ``W`` (k, k): cached exact list fronts (NaN: recompute).
-* Shortest-path scratch, all (K,): ``dist`` distances, ``pred`` tree predecessors (-1: root or
-  unreached), ``done`` settled, ``bound`` the tentative distance is only a lower bound,
-  ``order`` settled nodes in settling order, ``memo`` units a tree path can carry (-1:
-  unknown), ``stack`` a path being walked.
+* ``W`` (k, k): cached exact list fronts (NaN: recompute). ``row`` (k,): one point's keys.
+* Shortest-path scratch: ``dist`` (K,) distances and the rows of ``tree`` (7, K) int64:
+  ``pred`` tree predecessors (-1: root or unreached), ``order`` settled nodes in settling order,
+  ``memo`` units a tree path can carry (-1: unknown), ``stack`` a path being walked, ``done``
+  settled (0/1), ``bound`` the tentative distance is only a lower bound (0/1), ``rem`` the
+  unsettled nodes (row indices ``_PRED`` ... ``_REM``).
 
 numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
 (``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
 separately compiled function's LLVM module is linked into, and optimised again in, each caller.
 So the few large helpers (`_fill_all`, `_fill_row`, `_front`, `_move`, `_dijkstra`,
 `_path_amount`) are compiled once each as ``_helper``s (no Python or C wrappers, which would
-unbox the whole bundle; LLVM still inlines them at run time), and only small helpers and the
-single-caller wrappers around them are inlined. An inlined helper that takes the bundle and makes
-a call increfs and decrefs every array of the bundle each time it runs (about 0.2 µs, more than a
-whole relaxation), so the helpers run per relaxation (`_known_front`, `_dummy_arc`) make no call,
-and the list primitives `_push` / `_insert` / `_sort_row` take their arrays. `_sort_row` is a
-heap sort of the heaps `_push` builds (``np.argsort`` cost seconds to compile).
+unbox the whole bundle; LLVM still inlines them at run time), and only the single-caller
+wrappers around them are inlined. Small helpers that take arrays and are called from several
+places (`_known_front`, `_dummy_arc`, `_sift_down`, `keep_two`, `_fold`) are ``_helper``s too:
+one compilation, and LLVM inlines them (an IR-inlined copy is typed and lowered at every call
+site). `_sort_row` is a heap sort of the heaps `_push` builds (``np.argsort`` cost seconds to
+compile). The shortest-path kernels run without numba's reference counting (``_nrt=False``, also
+inherited by what they call): with it, every use of ``st`` (a copy into an inlined helper, each
+exit from one) increfs or decrefs every array of the bundle, which was most of their LLVM IR and
+of its lowering; so they allocate nothing (all scratch, ``row`` and ``rem`` too, lives in
+`State`) and the bundle holds few arrays (the int scratch is one ``tree``): each array makes
+every call with ``st`` longer to compile.
 """
 
 from __future__ import annotations
@@ -54,10 +60,11 @@ _INF = np.inf
 _NONE = np.int64(-1)
 _ZERO = np.int64(0)
 # kernels called only from other kernels: without the wrappers that would let Python call them
-# (which unbox the whole `State` and are linked into, and optimised again in, every caller)
+# (which unbox the whole `State` and are linked into, and optimised again in, every caller), and
+# without reference counting (module docstring)
 _helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
-# rows of the shortest-path scratch ``tree`` (6, K) int64 (one array: each array of `State` makes
-# every call and every use of the bundle longer to compile)
+# rows of the shortest-path scratch ``tree`` (7, K) int64 (one array: each array of `State` makes
+# every call with the bundle longer to compile); kernels with ``_nrt=False`` must not allocate
 _PRED, _ORDER, _MEMO, _STACK, _DONE, _BOUND, _REM = 0, 1, 2, 3, 4, 5, 6
 
 
