@@ -28,20 +28,20 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
 
 numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
 (``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
-separately compiled function's LLVM module is linked into, and optimised again in, each caller.
-So the few large helpers (`_fill_all`, `_fill_row`, `_front`, `_move`, `_dijkstra`,
-`_path_amount`) are compiled once each as ``_helper``s (no Python or C wrappers, which would
-unbox the whole bundle; LLVM still inlines them at run time), and only the single-caller
-wrappers around them are inlined. Small helpers that take arrays and are called from several
-places (`_known_front`, `_dummy_arc`, `_sift_down`, `keep_two`, `_fold`) are ``_helper``s too:
-one compilation, and LLVM inlines them (an IR-inlined copy is typed and lowered at every call
-site). `_sort_row` is a heap sort of the heaps `_push` builds (``np.argsort`` cost seconds to
-compile). The shortest-path kernels run without numba's reference counting (``_nrt=False``, also
-inherited by what they call): with it, every use of ``st`` (a copy into an inlined helper, each
-exit from one) increfs or decrefs every array of the bundle, which was most of their LLVM IR and
-of its lowering; so they allocate nothing (all scratch, ``row`` and ``rem`` too, lives in
-`State`) and the bundle holds few arrays (the int scratch is one ``tree``): each array makes
-every call with ``st`` longer to compile.
+separately compiled function's LLVM module is linked into, and optimised again in, each caller. So
+the few large helpers (`_fill_all`, `_fill_row`, `_front`, `_move`, `_dijkstra`, `_path_amount`)
+are compiled once each as ``_helper``s (no Python or C wrappers, which would unbox the whole
+bundle; LLVM still inlines them at run time). The single-caller wrappers around them, `_push` /
+`_insert` and the argmin row scan are inlined; the small helpers that take arrays and have several
+callers (`_known_front`, `_dummy_arc`, `_sift_down`) are ``_helper``s: one compilation, and LLVM
+inlines them (an IR-inlined copy is typed and lowered at every call site; measured, a few tenths
+of a second less). `_sort_row` is a heap sort of the heaps `_push` builds (``np.argsort`` cost
+seconds to compile). The shortest-path kernels run without numba's reference counting
+(``_nrt=False``, also inherited by what they call): with it, every use of ``st`` (a copy into an
+inlined helper, each exit from one) increfs or decrefs every array of the bundle, which was most
+of their LLVM IR and of its lowering; so they allocate nothing (all scratch, ``row`` and ``rem``
+too, lives in `State`) and the bundle holds few arrays (the int scratch is one ``tree``): each
+array makes every call with ``st`` longer to compile.
 """
 
 from __future__ import annotations
@@ -317,13 +317,13 @@ def _move(st, i, p, v):
 _BLOCKS = 64          # row blocks of the O(nk) passes, run on every core (results do not depend on it)
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def keep_two(best, second, v):
     """Fold ``v`` into the two smallest values seen so far, ``best <= second`` (ties count twice)."""
     return min(best, v), min(second, max(best, v))
 
 
-@_helper
+@nb.njit(cache=True, inline="always")
 def _fold(best, second, top, c, price):
     """One entry ``c`` of a row with its price: the two smallest ``c - price`` and ``max |c|``."""
     best, second = keep_two(best, second, c - price)
