@@ -1,7 +1,7 @@
 """numba kernels of the k-node dual solver (`fsclust.assign.dual`); private.
 
 The cost ``C`` is a dense (n, k) matrix or an on-demand view (`._cost_access`); the kernels
-read it only through ``row_keys`` and ``n_cols``, so one source compiles for both; `new_state`
+read it only through ``row_keys`` (and ``k = cap.shape[0]``), so one source compiles for both; `new_state`
 wraps a dense matrix in the view's type, so the shortest-path kernels compile only once.
 
 The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of arrays built by
@@ -19,33 +19,31 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
   ``p`` with key ``< tau[p, l]`` is in the list (entries of points that left ``p`` are dropped
   lazily); a full list has ``tau`` = its last key. ``filled`` (k,) marks rows built so far
   (rows are built lazily, on the first read, unless the whole set is filled in one pass).
-* ``W`` (k, k): cached exact list fronts (NaN: recompute).
-* Shortest-path scratch, all (K,): ``dist`` distances, ``pred`` tree predecessors (-1: root or
-  unreached), ``done`` settled, ``bound`` the tentative distance is only a lower bound,
-  ``order`` settled nodes in settling order, ``memo`` units a tree path can carry (-1:
-  unknown), ``stack`` a path being walked, ``rem`` unsettled nodes; ``row`` (k,): one point's
-  keys.
+* ``W`` (k, k): cached exact list fronts (NaN: recompute). ``row`` (k,): one point's keys.
 * ``stats`` (3,): work done, for the solver's report: rows scanned by `_fill_all`, member rows
   read by `_fill_row`, nodes settled by `_dijkstra`.
-
-numba notes (run time). A numba function increfs every array it receives on entry and decrefs
-it on exit, so each call of a helper that takes the 27-array bundle made 54 atomic reference-count
-calls (perf: ``NRT_incref``/``NRT_decref`` were a third of the solve time at k = 100 and k = 1000).
-The shortest-path helpers therefore allocate nothing (scratch rows live in the bundle: ``row``
-(k,), ``rem`` (K,)) and are compiled with ``_nrt=False``, which drops reference counting from
-them (and halves their machine code); only the entry points count references, once per call.
+* Shortest-path scratch: ``dist`` (K,) distances and the rows of ``tree`` (7, K) int64:
+  ``pred`` tree predecessors (-1: root or unreached), ``order`` settled nodes in settling order,
+  ``memo`` units a tree path can carry (-1: unknown), ``stack`` a path being walked, ``done``
+  settled (0/1), ``bound`` the tentative distance is only a lower bound (0/1), ``rem`` the
+  unsettled nodes (row indices ``_PRED`` ... ``_REM``).
 
 numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
 (``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
-separately compiled function's LLVM module is linked into, and optimised again in, each caller.
-So the few large helpers (`_fill_all`, `_fill_row`, `_front`, `_move`, `_dijkstra`,
-`_path_amount`) are compiled once each as ``_helper``s (no Python or C wrappers, which would
-unbox the whole bundle; LLVM still inlines them at run time), and only small helpers and the
-single-caller wrappers around them are inlined. An inlined helper that takes the bundle and makes
-a call increfs and decrefs every array of the bundle each time it runs (about 0.2 µs, more than a
-whole relaxation), so the helpers run per relaxation (`_known_front`, `_dummy_arc`) make no call,
-and the list primitives `_push` / `_insert` / `_sort_row` take their arrays. `_sort_row` is a
-heap sort of the heaps `_push` builds (``np.argsort`` cost seconds to compile).
+separately compiled function's LLVM module is linked into, and optimised again in, each caller. So
+the few large helpers (`_fill_all`, `_fill_row`, `_front`, `_move`, `_dijkstra`, `_path_amount`)
+are compiled once each as ``_helper``s (no Python or C wrappers, which would unbox the whole
+bundle; LLVM still inlines them at run time). The single-caller wrappers around them, `_push` /
+`_insert` and the argmin row scan are inlined; the small helpers that take arrays and have several
+callers (`_known_front`, `_dummy_arc`, `_sift_down`) are ``_helper``s: one compilation, and LLVM
+inlines them (an IR-inlined copy is typed and lowered at every call site; measured, a few tenths
+of a second less). `_sort_row` is a heap sort of the heaps `_push` builds (``np.argsort`` cost
+seconds to compile). The shortest-path kernels run without numba's reference counting
+(``_nrt=False``, also inherited by what they call): with it, every use of ``st`` (a copy into an
+inlined helper, each exit from one) increfs or decrefs every array of the bundle, which was most
+of their LLVM IR and of its lowering; so they allocate nothing (all scratch, ``row`` and ``rem``
+too, lives in `State`) and the bundle holds few arrays (the int scratch is one ``tree``): each
+array makes every call with ``st`` longer to compile.
 """
 
 from __future__ import annotations
@@ -56,7 +54,7 @@ import numba as nb
 import numpy as np
 
 from fsclust.assign._kernels.blocks import run_blocks
-from fsclust.assign._kernels.cost_access import BLOCK, as_view, block_column, load_block, n_cols, row_keys
+from fsclust.assign._kernels.cost_access import BLOCK, as_view, block_column, load_block, row_keys
 
 _INF = np.inf
 # "no node" as a typed int64: a literal ``-1`` would make numba compile every callee it reaches
@@ -65,8 +63,11 @@ _NONE = np.int64(-1)
 _ZERO = np.int64(0)
 # kernels called only from other kernels: without the wrappers that would let Python call them
 # (which unbox the whole `State` and are linked into, and optimised again in, every caller), and
-# without reference counting (numba's private ``_nrt`` option; they must not allocate)
+# without reference counting (module docstring)
 _helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
+# rows of the shortest-path scratch ``tree`` (7, K) int64 (one array: each array of `State` makes
+# every call with the bundle longer to compile); kernels with ``_nrt=False`` must not allocate
+_PRED, _ORDER, _MEMO, _STACK, _DONE, _BOUND, _REM = 0, 1, 2, 3, 4, 5, 6
 
 
 class State(NamedTuple):
@@ -88,14 +89,8 @@ class State(NamedTuple):
     filled: np.ndarray
     W: np.ndarray
     dist: np.ndarray
-    pred: np.ndarray
-    done: np.ndarray
-    bound: np.ndarray
-    order: np.ndarray
-    memo: np.ndarray
-    stack: np.ndarray
+    tree: np.ndarray
     row: np.ndarray
-    rem: np.ndarray
     stats: np.ndarray
 
 
@@ -113,10 +108,8 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
                  keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
                  count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
                  filled=np.zeros(k, np.bool_), W=np.full((k, k), np.nan),
-                 dist=np.empty(K), pred=np.empty(K, np.int64), done=np.empty(K, np.bool_),
-                 bound=np.empty(K, np.bool_), order=np.empty(K, np.int64),
-                 memo=np.empty(K, np.int64), stack=np.empty(K, np.int64), row=np.empty(k),
-                 rem=np.empty(K, np.int64), stats=np.zeros(3, np.int64))
+                 dist=np.empty(K), tree=np.empty((7, K), np.int64), row=np.empty(k),
+                 stats=np.zeros(3, np.int64))
 
 
 @nb.njit(cache=True, inline="always")
@@ -140,7 +133,7 @@ def _insert(keys, idx, count, tau, p, v, key, i):
         tau[p, v] = keys[p, v, cap - 1]
 
 
-@nb.njit(cache=True, inline="always")
+@_helper
 def _sift_down(keys, idx, p, v, end, key, i):
     """Put ``(key, i)`` at the root of the max-heap ``keys[p, v, :end]`` and sift it down."""
     t = 0
@@ -202,7 +195,7 @@ def _fill_all(st, rho, rows, u):
     least ``rho`` above its own (every point outside ``rows``) need not be listed for the
     invariant to hold. ``rho = inf`` with all rows lists the ``T`` best members of every pair.
     """
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[:, :] = 0
     st.W[:, :] = np.nan
@@ -225,7 +218,7 @@ def _fill_all(st, rho, rows, u):
 @_helper
 def _fill_row(st, p):
     """Build every list of row ``p`` from the members of ``p`` (one scan of their rows)."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[p, :] = 0
     tau[p, :] = _INF
@@ -280,16 +273,16 @@ def _exact_front(st, p, v):
     return w
 
 
-@nb.njit(cache=True, inline="always")
-def _known_front(st, p, v):
+@_helper
+def _known_front(W, filled, count, tau, p, v):
     """``(w, exact, known)``: `_front` when it needs no look at the list (``known``): the cached
     ``W``, or the bound ``tau`` of an empty built list (on a large k most pairs of clusters are far
     apart and have no boundary points, and this is the common case)."""
-    w = st.W[p, v]
+    w = W[p, v]
     if not np.isnan(w):
         return w, True, True
-    if st.filled[p] and st.count[p, v] == 0:
-        return st.tau[p, v], st.tau[p, v] == _INF, True
+    if filled[p] and count[p, v] == 0:
+        return tau[p, v], tau[p, v] == _INF, True
     return w, False, False
 
 
@@ -297,7 +290,7 @@ def _known_front(st, p, v):
 def _move(st, i, p, v):
     """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``;
     cached fronts ``W`` that were ``i`` go stale."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     keys, idx, count, tau, W = st.keys, st.idx, st.count, st.tau, st.W
     head, nxt, prv = st.head, st.nxt, st.prv
     for m in range(k):
@@ -470,38 +463,37 @@ def initial_excess(cnt: np.ndarray, u: np.ndarray, lo: np.ndarray, cap: np.ndarr
     return e
 
 
-@nb.njit(cache=True, inline="always")
-def _dummy_arc(st, k, p, v):
+@_helper
+def _dummy_arc(u, f, cap, k, p, v):
     """Reduced weight of the usable arc ``p -> D`` (``v == k``) or ``D -> v`` (inf when unusable)."""
-    u = st.u
     if v == k:
-        return u[p] - u[k] if st.f[p] < st.cap[p] else _INF
-    return u[k] - u[v] if st.f[v] > 0 else _INF
+        return u[p] - u[k] if f[p] < cap[p] else _INF
+    return u[k] - u[v] if f[v] > 0 else _INF
 
 
 @nb.njit(cache=True, inline="always")
 def _edge(st, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     if p < k and v < k:
         w = st.W[p, v]
         if np.isnan(w):
             w = _exact_front(st, p, v)
         return w - st.u[v] + st.u[p] if w < _INF else _INF
-    return _dummy_arc(st, k, p, v)
+    return _dummy_arc(st.u, st.f, st.cap, k, p, v)
 
 
 @nb.njit(cache=True, inline="always")
 def _through(st, s, v):
     """``(distance to v via the settled node s, exact)``; not exact: a lower bound."""
-    k = n_cols(st.C)
+    k = st.cap.shape[0]
     dist, u = st.dist, st.u
     if s < k and v < k:
-        w, exact, known = _known_front(st, s, v)
+        w, exact, known = _known_front(st.W, st.filled, st.count, st.tau, s, v)
         if not known:
             w, exact = _front(st, s, v)
         return max(dist[s] + u[s] + w - u[v], dist[s]), exact
-    return dist[s] + max(_dummy_arc(st, k, s, v), 0.0), True
+    return dist[s] + max(_dummy_arc(u, st.f, st.cap, k, s, v), 0.0), True
 
 
 @nb.njit(cache=True, inline="always")
@@ -509,19 +501,20 @@ def _resolve(st, settled, v, strict):
     """Exact tentative distance of ``v`` over the first ``settled`` nodes of ``order``
     (rebuilding rows whose lists only gave a lower bound on the way); False, with nothing
     rebuilt, when ``strict`` and a row would have to be (the boundary is too narrow)."""
+    order = st.tree[_ORDER]
     while True:
         best = _INF
         arg = _NONE
         exact = True
         for q in range(settled):
-            s = st.order[q]
+            s = order[q]
             if s != v:
                 nd, ok = _through(st, s, v)
                 if nd < best:
                     best, arg, exact = nd, s, ok
         if exact or arg < 0:
             st.dist[v] = best
-            st.pred[v] = arg
+            st.tree[_PRED, v] = arg
             return True
         if strict:
             return False
@@ -537,15 +530,16 @@ def _dijkstra(st, strict):
     ``strict``, the search stops instead, returning -1 settled nodes: see `_resolve`).
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
-    k = n_cols(st.C)
-    e, u, dist, pred, bound = st.e, st.u, st.dist, st.pred, st.bound
+    k = st.cap.shape[0]
+    e, u, dist = st.e, st.u, st.dist
+    pred, order, done, bound = st.tree[_PRED], st.tree[_ORDER], st.tree[_DONE], st.tree[_BOUND]
     K = e.shape[0]
     sinks = 0
-    rem = st.rem                          # unsettled nodes (settling swaps one out)
+    rem = st.tree[_REM]                   # unsettled nodes (settling swaps one out)
     for j in range(K):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
-        st.done[j] = False
+        done[j] = False
         bound[j] = False
         rem[j] = j
         if e[j] < 0:
@@ -571,8 +565,8 @@ def _dijkstra(st, strict):
         n_rem -= 1
         rem[at] = rem[n_rem]
         st.stats[2] += 1
-        st.done[p] = True
-        st.order[settled] = p
+        done[p] = True
+        order[settled] = p
         settled += 1
         top = best
         if e[p] < 0:
@@ -582,13 +576,13 @@ def _dijkstra(st, strict):
         for r in range(n_rem):
             v = rem[r]
             if p < k and v < k:
-                w, exact, known = _known_front(st, p, v)
+                w, exact, known = _known_front(st.W, st.filled, st.count, st.tau, p, v)
                 if not known:
                     w, exact = _front(st, p, v)
                 nd = max(best + u[p] + w - u[v], best)
                 lower = not exact
             elif p == k or v == k:
-                nd = best + max(_dummy_arc(st, k, p, v), 0.0)
+                nd = best + max(_dummy_arc(st.u, st.f, st.cap, k, p, v), 0.0)
                 lower = False
             else:
                 continue
@@ -607,8 +601,8 @@ def _path_amount(st, t, tol, trust):
     ``memo[v]`` (-1: unknown) caches how many units the tree path to ``v`` can carry, so sinks
     that share a path prefix walk it once; the caller resets it after every send.
     """
-    k = n_cols(st.C)
-    pred, memo, stack = st.pred, st.memo, st.stack
+    k = st.cap.shape[0]
+    pred, memo, stack = st.tree[_PRED], st.tree[_MEMO], st.tree[_STACK]
     depth = 0
     v = t
     while memo[v] < 0 and pred[v] >= 0:
@@ -639,8 +633,8 @@ def _path_amount(st, t, tol, trust):
 @nb.njit(cache=True, inline="always")
 def _send(st, t, amount):
     """Send ``amount`` units along the tree path to ``t`` (fronts are valid: just checked)."""
-    k = n_cols(st.C)
-    pred, f = st.pred, st.f
+    k = st.cap.shape[0]
+    pred, f = st.tree[_PRED], st.f
     v = t
     while pred[v] >= 0:
         p = pred[v]
@@ -664,7 +658,7 @@ def _has_excess(e):
     return False
 
 
-@nb.njit(cache=True, no_cfunc_wrapper=True)
+@nb.njit(cache=True, no_cfunc_wrapper=True, _nrt=False)
 def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
     """Drive every excess to zero; keeps every point at an argmin of ``C - u``.
 
@@ -678,6 +672,7 @@ def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
     """
     e, u = st.e, st.u
     K = e.shape[0]
+    done, order, memo = st.tree[_DONE], st.tree[_ORDER], st.tree[_MEMO]
     _fill_all(st, rho, rows, u0)
     rounds = 0
     moves = 0
@@ -689,18 +684,18 @@ def successive_shortest_paths(st, rho, rows, u0, tol, max_rounds, strict):
         if settled < 0:
             return rounds - 1, moves, -3
         for j in range(K):
-            u[j] += st.dist[j] if st.done[j] else top
+            u[j] += st.dist[j] if done[j] else top
         trust = True
-        st.memo[:] = -1
+        memo[:] = -1
         for q in range(settled):
-            t = st.order[q]
+            t = order[q]
             while e[t] < 0:
                 amount = _path_amount(st, t, tol, trust)
                 if amount <= 0:
                     break
                 trust = False
                 _send(st, t, amount)
-                st.memo[:] = -1
+                memo[:] = -1
                 moves += amount
         if trust:
             return rounds, moves, -2
