@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 import dask
@@ -29,13 +28,13 @@ from fsclust.distributed.blocks import (
     regrets,
 )
 from fsclust.distributed.data import DaskData
-from fsclust.distributed.step import Step, assignment_step, count_excess, nearest_counts
+from fsclust.distributed.step import Step, assignment_step, count_excess
 from fsclust.engine.core import Parts, Restarts, run_restarts
 from fsclust.engine.driver import result_from_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.models.init import resolve_init
 from fsclust.models.update import means_from_sums
-from fsclust.problem.sizes import Sizes, largest_remainder, scaled_sizes
+from fsclust.problem.sizes import Sizes, scaled_sizes
 
 __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample",
            "fit_kmeans", "nearest"]
@@ -43,6 +42,7 @@ __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_s
 _SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
 _MAX_LISTED = 200_000     # at most this many points listed by a first pass (d + 4 numbers each)
 _WARM_SHARE = 0.02        # keep warm prices while they leave at most this share of points to move
+_CAP = 0.9                # gap histograms up to this quantile of the sample's regrets (room for big moves)
 
 
 @dataclass(frozen=True)
@@ -119,14 +119,15 @@ class _Assigner:
         return centers                     # the workers compute the costs
 
     def _prices(self, centers: np.ndarray,
-                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
-        """Prices for a step, its boundary (k,) and the number of points it aims to list.
+                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None]:
+        """Prices for a step, its boundary (k,), the number of points it aims to list and the cap of
+        its gap histograms (a high quantile of the sample's regrets; None when the sample is all the data).
 
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
         the points (and well over the sampling noise) to move; then new prices come from the exact
         solve of the sample (under the sizes scaled to it). The boundary lists about eight times
         the points expected to move (the previous step's moves with warm prices, ``sqrt(n k) / 2``
-        with new ones; `_reprice` corrects the prices when the pass finds more)."""
+        with new ones; Newton passes correct the prices when the pass finds more)."""
         cost = block_costs(self.sample.X, self.sample.w, centers)
         (m, k), n = cost.shape, self.data.n
         sizes = scaled_sizes(self.data.sizes, n, m)
@@ -140,7 +141,10 @@ class _Assigner:
             prices, expected = warm, max(self.last.info["moves"], excess - noise)
         self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
         cost -= prices                     # reduced costs from here on
-        return prices, self._boundary(cost, sizes), self.target
+        loose = regrets(cost)
+        loose = loose[loose > 0]
+        cap = float(np.quantile(loose, _CAP)) if loose.size and m < n else None
+        return prices, self._boundary(cost, sizes), self.target, cap
 
     def _boundary(self, reduced: np.ndarray, sizes: Sizes) -> np.ndarray:
         """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's reduced
@@ -159,30 +163,13 @@ class _Assigner:
         tiny = 1e-12 * max(float(np.abs(reduced).max(initial=0.0)), 1e-300)
         return np.where(rho > 0, rho, tiny)
 
-    def _reprice(self, centers: np.ndarray, prices: np.ndarray,
-                 counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Better prices and their boundary (k,) when a pass at ``prices`` counted ``counts`` (k,)
-        far from the sizes: the sample is solved again, under the sizes that the full counts
-        leave to it (the sample's counts under ``prices``, scaled up, miss the full ``counts`` by
-        an offset that changes little with the prices)."""
-        cost = block_costs(self.sample.X, self.sample.w, centers)
-        (m, k), n = cost.shape, self.data.n
-        offset = counts - np.bincount((cost - prices).argmin(axis=1), minlength=k) * (n / m)
-        share = np.maximum(nearest_counts(self.data.sizes, counts) - offset, 0.0)
-        sizes = Sizes.from_counts(largest_remainder(share / share.sum(), m))
-        new = DualSolver().solve(cost, sizes, warm_start=prices).prices
-        cost -= new
-        return new, self._boundary(cost, sizes)
-
     def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
         if warm is None or self.last is None:
             self.labels = None
             self.runs.append([])
         begin = time.perf_counter()
-        prices, rho, target = self._prices(centers, warm)
-        reprice = None if self.sample.X.shape[0] == self.data.n else partial(self._reprice, centers)
-        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho),
-                               reprice)
+        prices, rho, target, cap = self._prices(centers, warm)
+        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho), cap)
         self.last, self.labels = step, step.labels
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)

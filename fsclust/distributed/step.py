@@ -21,7 +21,6 @@ optimal assignment, at the latest when nothing is frozen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +30,7 @@ import numpy as np
 
 from fsclust.assign.costs import PointCosts
 from fsclust.assign.dual import DualSolver
+from fsclust.distributed.balance import gap_edges, newton_prices
 from fsclust.distributed.blocks import (
     Summary,
     apply_moves,
@@ -43,18 +43,16 @@ from fsclust.distributed.blocks import (
 from fsclust.distributed.data import DaskData, tree_reduce
 from fsclust.distributed.lists import Lists, merge, thresholds
 from fsclust.errors import SolverError
-from fsclust.problem.sizes import Sizes, largest_remainder
+from fsclust.problem.sizes import Sizes
 
-__all__ = ["Step", "assignment_step", "count_excess", "list_limit", "nearest_counts"]
+__all__ = ["Step", "assignment_step", "count_excess", "list_limit"]
 
 _GROW = 2             # a refilled row is listed this much wider than the reduced key it lacked
 _DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on a dense matrix
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
-_MAX_REPRICES = 4     # passes at corrected prices before the lists must do (`_Pass.settle`)
+_MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
-_SETTLE = 16          # reprice while more than 1/16 of the listed points are over or under the sizes
-
-Reprice = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+_SETTLE = 16          # rebalance while more than 1/16 of the listed points are over or under the sizes
 
 
 def list_limit(k: int) -> int:
@@ -82,7 +80,7 @@ class Step:
     moved : int
         Points whose label differs from the previous step's labels (n on the first step).
     info : dict
-        ``passes`` (scans and refills), ``reprices`` (settle passes), ``candidates`` (listed
+        ``passes`` (scans and refills), ``balances`` (Newton passes), ``candidates`` (listed
         points), ``moves`` (points moved by the client), ``excess`` (points over or under the
         sizes under the last pass's prices).
     """
@@ -119,10 +117,10 @@ class _Pass:
     prev: da.Array | None
     rho: np.ndarray
     limit: np.ndarray
-    reprice: Reprice | None = None
+    edges: np.ndarray | None = None     # gap histogram bins of the passes (None: no balancing)
     base: da.Array | None = None
     passes: int = 0                      # scans and refills so far
-    reprices: int = 0
+    balances: int = 0
     rescans: int = 0
 
     def _previous(self) -> list[Any]:
@@ -138,7 +136,8 @@ class _Pass:
         """The pass: base labels (persisted on the workers) and the merged summary."""
         c, u = dask.delayed(self.centers), dask.delayed(self.prices)
         prev = self._previous()
-        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit)
+        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit,
+                                                            self.edges)
                 for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
         outs = dask.persist(*outs)        # one run of every block task, kept until both halves exist
         self.passes += 1
@@ -155,15 +154,17 @@ class _Pass:
         self.passes += 1
         return tree_reduce(parts, merge_lists, self.limit).compute()
 
-    def settle(self, total: Summary) -> Summary:
-        """New passes at `reprice`'s prices while the counts of the last one (``total``) are too far
-        from the sizes for its lists: more than 1/`_SETTLE` of the listed points (at least
-        64 k / `_SETTLE`) over or under the sizes; at most `_MAX_REPRICES` per step."""
-        while (self.reprice is not None and self.reprices < _MAX_REPRICES
+    def balance(self, total: Summary) -> Summary:
+        """New passes at the Newton prices of the last pass's gap histograms
+        (`fsclust.distributed.balance.newton_prices`) while its counts (``total``) are too far from
+        the sizes for its lists: more than 1/`_SETTLE` of the listed points (at least 64 k /
+        `_SETTLE`) over or under the sizes; at most `_MAX_BALANCES` per step."""
+        while (total.gaps is not None and self.balances < _MAX_BALANCES
                and _SETTLE * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
                                                                                 64 * total.counts.shape[0])):
-            self.prices, self.rho = self.reprice(self.prices, total.counts)
-            self.reprices += 1
+            self.prices = newton_prices(total.gaps, self.edges, total.counts, self.data.sizes,
+                                        self.prices)[0]
+            self.balances += 1
             total = self.scan()
         return total
 
@@ -200,17 +201,6 @@ class _Pass:
 def count_excess(counts: np.ndarray, sizes: Sizes) -> int:
     """Points over or under the sizes in ``counts`` (k,)."""
     return int(np.maximum(counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - counts, 0).sum())
-
-
-def nearest_counts(sizes: Sizes, counts: np.ndarray) -> np.ndarray:
-    """Counts (k,) within the bounds and summing to ``counts.sum()`` near ``counts``: clipped, then
-    the difference spread over the clusters in proportion to their room."""
-    target = np.clip(counts, sizes.lo, sizes.hi)
-    diff = int(counts.sum() - target.sum())
-    room = (sizes.hi - target) if diff > 0 else (target - sizes.lo)
-    if diff and room.sum() > 0:
-        target = target + np.sign(diff) * largest_remainder(room / room.sum(), abs(diff))
-    return target
 
 
 def _reduced_sizes(sizes: Sizes, frozen: np.ndarray, listed: int) -> Sizes:
@@ -284,7 +274,7 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.nd
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
-                    rho: np.ndarray, limit: int | None = None, reprice: Reprice | None = None) -> Step:
+                    rho: np.ndarray, limit: int | None = None, cap: float | None = None) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -300,10 +290,9 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     limit : int, optional
         Initial length of every list (at least `list_limit`): the fit passes four times its
         share of the points expected to move.
-    reprice : callable, optional
-        ``reprice(prices, counts) -> (prices, rho)``: better prices and boundary when a pass at
-        ``prices`` counts ``counts`` (k,) too far from the sizes for its lists (`_Pass.settle`);
-        a new pass then runs at them.
+    cap : float, optional
+        Largest gap of the passes' gap histograms: with it, a pass whose counts are too far from
+        the sizes for its lists is followed by passes at Newton prices (`_Pass.balance`).
 
     Raises
     ------
@@ -313,8 +302,9 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     k = data.sizes.n_clusters
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
                   prev, np.array(rho, dtype=np.float64),
-                  np.full(k, max(list_limit(k), limit or 0), np.int64), reprice)
-    total = state.settle(state.scan())
+                  np.full(k, max(list_limit(k), limit or 0), np.int64),
+                  None if cap is None else gap_edges(cap))
+    total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
     while True:
         try:
@@ -331,7 +321,7 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
             else:
                 state.grow(short, total.top)
                 lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
-    return _finish(state, total, lists, labels, final, {"passes": state.passes, "reprices": state.reprices,
+    return _finish(state, total, lists, labels, final, {"passes": state.passes, "balances": state.balances,
                                                        "candidates": lists.n_points})
 
 
