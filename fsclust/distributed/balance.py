@@ -24,7 +24,7 @@ from scipy.optimize import minimize
 
 from fsclust.problem.sizes import Sizes
 
-__all__ = ["gap_edges", "gap_histogram", "nearest_gap", "newton_prices"]
+__all__ = ["gap_edges", "gap_histogram", "gaps", "nearest_gap", "newton_prices"]
 
 _BINS = 32            # geometric bins of the gaps, each sqrt(2) wider than the one before
 _ITERATIONS = 500     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
@@ -35,8 +35,8 @@ def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
     return np.r_[0.0, cap * 2.0 ** (np.arange(-(bins - 1), 1) / 2.0)]
 
 
-def gap_histogram(reduced: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts (k, k, B) of the gaps of every member of ``p`` to every ``l`` below ``edges[-1]``.
+def gaps(reduced: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Gaps (m, k) of a block: ``reduced - reduced[i, labels[i]]``, inf in the own column.
 
     Parameters
     ----------
@@ -44,13 +44,25 @@ def gap_histogram(reduced: np.ndarray, labels: np.ndarray, edges: np.ndarray) ->
         Reduced costs ``C - u`` of a block.
     labels : ndarray of shape (m,)
         Row argmins of ``reduced``.
+    """
+    rows = np.arange(reduced.shape[0])
+    gap = reduced - reduced[rows, labels][:, None]
+    gap[rows, labels] = np.inf
+    return gap
+
+
+def gap_histogram(gap: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts (k, k, B) of the gaps of every member of ``p`` to every ``l`` below ``edges[-1]``.
+
+    Parameters
+    ----------
+    gap : ndarray of shape (m, k)
+        Gaps of a block (`gaps`).
+    labels : ndarray of shape (m,)
     edges : ndarray of shape (B + 1,)
         Increasing bin edges from 0 (`gap_edges`).
     """
-    (m, k), bins = reduced.shape, edges.shape[0] - 1
-    rows = np.arange(m)
-    gap = reduced - reduced[rows, labels][:, None]
-    gap[rows, labels] = np.inf
+    k, bins = gap.shape[1], edges.shape[0] - 1
     at, to = np.nonzero(gap < edges[-1])
     b = np.minimum(np.searchsorted(edges, gap[at, to], side="right") - 1, bins - 1)
     flat = np.bincount((labels[at] * k + to) * bins + b, minlength=k * k * bins)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fsclust.assign.costs import SquaredEuclidean
-from fsclust.distributed.balance import gap_histogram
+from fsclust.distributed.balance import gap_histogram, gaps
 from fsclust.distributed.lists import Lists, merge, point_lists
 from fsclust.models.update import cluster_sums
 
@@ -88,9 +88,9 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
     reduced = cost - prices
     labels = reduced.argmin(axis=1)
     m, k = cost.shape
-    regret = regrets(reduced)
     sums, mass = cluster_sums(X, labels, k, w)
-    near = np.flatnonzero(regret < rho[labels])
+    gap = gaps(reduced, labels)
+    near = np.flatnonzero((gap < rho[labels]).any(axis=1))
     before = np.full(m, -1, np.int64) if prev is None else np.asarray(prev, np.int64)
     lists = point_lists(cost[near], reduced[near], labels[near], start + near, rho, limit, X[near],
                         None if w is None else w[near], before[near])
@@ -98,7 +98,7 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
         np.bincount(labels, minlength=k).astype(np.int64), sums, mass,
         float(cost[np.arange(m), labels].sum()), int((labels != before).sum()),
         float(cost.max(initial=0.0)), lists,      # costs are >= 0
-        None if edges is None else gap_histogram(reduced, labels, edges))
+        None if edges is None else gap_histogram(gap, labels, edges))
 
 
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,

@@ -52,7 +52,8 @@ _DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
 _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
-_SETTLE = 16          # rebalance while more than 1/16 of the listed points are over or under the sizes
+_REACH = 0.5          # after a Newton step, pairs are listed this share of their price move wide
+_SETTLE = 4           # rebalance while more than 1/4 of the listed points are over or under the sizes
 
 
 def list_limit(k: int) -> int:
@@ -102,9 +103,9 @@ class _Short(Exception):
                  prices: np.ndarray | None = None, past: np.ndarray | None = None) -> None:
         super().__init__("candidate lists too short")
         self.rows = rows
-        self.need = np.zeros(rows.shape[0]) if need is None else need
+        self.need = np.zeros((rows.shape[0],) * 2) if need is None else need
         self.prices = prices              # the restricted solve's prices, when it got that far
-        self.past = past                  # how far past its threshold each row's prices went
+        self.past = past                  # how far past its threshold each pair's prices went
 
 
 @dataclass
@@ -159,11 +160,14 @@ class _Pass:
         (`fsclust.distributed.balance.newton_prices`) while its counts (``total``) are too far from
         the sizes for its lists: more than 1/`_SETTLE` of the listed points (at least 64 k /
         `_SETTLE`) over or under the sizes; at most `_MAX_BALANCES` per step."""
+        base = self.rho.copy()
         while (total.gaps is not None and self.balances < _MAX_BALANCES
                and _SETTLE * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
                                                                                 64 * total.counts.shape[0])):
-            self.prices = newton_prices(total.gaps, self.edges, total.counts, self.data.sizes,
-                                        self.prices)[0]
+            prices = newton_prices(total.gaps, self.edges, total.counts, self.data.sizes, self.prices)[0]
+            step = prices - self.prices
+            self.rho = np.maximum(base, _REACH * np.abs(step[None, :] - step[:, None]))
+            self.prices = prices
             self.balances += 1
             total = self.scan()
         return total
@@ -185,7 +189,7 @@ class _Pass:
         self.prices, self.rescans = short.prices.astype(np.float64), self.rescans + 1
         cap = _GROW**2 * np.maximum(self.rho, 1e-3 * top)
         wider = np.minimum(np.maximum(self.rho * _GROW, _GROW * short.past), cap)
-        self.rho = np.where(short.rows, wider, self.rho)
+        self.rho = np.where(short.rows[:, None], wider, self.rho)
         return self.scan()
 
     def grow(self, short: _Short, top: float) -> None:
@@ -196,6 +200,12 @@ class _Pass:
         wider = np.maximum(wider, 1e-3 * top)            # from a zero or tiny boundary: fast
         self.rho[rows] = np.where(wider > 4 * top, np.inf, wider)
         self.limit[rows] = np.minimum(self.limit[rows] * 2, self.data.n)
+
+
+def _pair_boundary(rho: np.ndarray, k: int) -> np.ndarray:
+    """The boundary (k, k) of every pair from a row boundary (k,) or a pair boundary."""
+    rho = np.asarray(rho, dtype=np.float64)
+    return np.array(np.broadcast_to(rho[:, None] if rho.ndim == 1 else rho, (k, k)))
 
 
 def count_excess(counts: np.ndarray, sizes: Sizes) -> int:
@@ -245,31 +255,58 @@ def _listed_costs(lists: Lists, centers: np.ndarray) -> np.ndarray | PointCosts:
     return PointCosts(lists.x, centers, lists.w, XT=np.ascontiguousarray(lists.x.T))
 
 
+def _phantoms(tau: np.ndarray, frozen: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray]:
+    """One *phantom* point per pair ``(p, l)`` with frozen members of ``p`` (at most ``frozen[p]``
+    a row, the smallest thresholds first): a member of ``p`` that could move to ``l`` at the key
+    ``tau[p, l]`` and nowhere else. Returns its row ``p`` (f,) and cost rows (f, k).
+
+    In the restricted solve a phantom that stays in ``p`` forces ``p_l - p_p <= tau[p, l]``, the
+    certificate of the pair; one that moves marks a pair whose list must grow."""
+    k = tau.shape[0]
+    finite = np.isfinite(tau) & (frozen[:, None] > 0)
+    order = np.argsort(np.where(finite, tau, np.inf), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(k)[None, :], axis=1)
+    src, dst = np.nonzero(finite & (rank < frozen[:, None]))
+    big = 4.0 * (top + float(np.abs(tau[src, dst]).max(initial=0.0)))
+    rows = np.full((src.size, k), big)
+    rows[np.arange(src.size), src] = 0.0
+    rows[np.arange(src.size), dst] = tau[src, dst]
+    return src, rows
+
+
 def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.ndarray, warm: np.ndarray,
-                  rho: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Optimal labels of the listed points (s,) and certifying prices (k,), or `_Short`."""
-    k = lists.k
+                  rho: np.ndarray, tol: float, top: float) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal labels of the listed points (s,) and certifying prices (k,), or `_Short`.
+
+    With a dense cost matrix, the phantoms of `_phantoms` join the listed points, so that the
+    solve's prices respect the thresholds of the frozen points wherever it can."""
+    k, s = lists.k, lists.n_points
     frozen = counts - np.bincount(lists.base, minlength=k)
-    reduced = _reduced_sizes(sizes, frozen, lists.n_points)
-    if lists.n_points:
+    tau = thresholds(lists, rho, warm)
+    cost = _listed_costs(lists, centers)
+    src, ghost = (_phantoms(tau, frozen, top) if s and isinstance(cost, np.ndarray)
+                  else (np.zeros(0, np.int64), np.zeros((0, k))))
+    held = frozen - np.bincount(src, minlength=k)
+    reduced = _reduced_sizes(sizes, held, s + src.size)
+    if s:
         solver = DualSolver()
         solver.warm_limit = np.inf        # the frozen points are priced by the warm start
-        result = solver.solve(_listed_costs(lists, centers), reduced, warm_start=warm)
-        labels, prices = result.labels, result.prices
+        result = solver.solve(np.vstack([cost, ghost]) if src.size else cost, reduced, warm_start=warm)
+        labels, prices = result.labels[:s], result.prices
+        moved = np.bincount(src[result.labels[s:] != src], minlength=k) > 0   # their lists are short
     else:
-        labels, prices = np.zeros(0, np.int64), warm.copy()
-    if not sizes.exact:
+        labels, prices, moved = np.zeros(0, np.int64), warm.copy(), np.zeros(k, bool)
+    if not sizes.exact and not moved.any():
         full = frozen + np.bincount(labels, minlength=k)
         prices = _bound_prices(prices, full, sizes, reduced.exact, tol)
-    tau = thresholds(lists, rho, warm)
     lift = prices[None, :] - prices[:, None]
-    bad = ((lift - tau) > tol).any(axis=1) & (frozen > 0)
-    if bad.any():                        # how far past the warm prices each row must be listed
+    bad = (((lift - tau) > tol).any(axis=1) & (frozen > 0)) | moved
+    if bad.any():                        # how far past the warm prices each pair must be listed
         with np.errstate(invalid="ignore"):
             over = np.where((lift - tau) > tol, lift - tau, 0.0)
             need = np.where(over > 0, lift - (warm[None, :] - warm[:, None]), 0.0)
-        raise _Short(bad, np.nan_to_num(need.max(axis=1), posinf=np.inf), prices,
-                     np.nan_to_num(over.max(axis=1), posinf=np.inf))
+        raise _Short(bad, np.nan_to_num(need, posinf=np.inf), prices, np.nan_to_num(over, posinf=np.inf))
     return labels, prices
 
 
@@ -285,8 +322,9 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         Warm-start prices (any finite values are correct; close ones make one pass enough).
     prev : dask.array.Array of shape (n,) or None
         The previous step's labels (for ``moved``).
-    rho : ndarray of shape (k,)
-        Initial boundary of every row: members whose reduced key is below it are listed.
+    rho : ndarray of shape (k,) or (k, k)
+        Initial boundary of every row (or pair): members whose reduced key is below it are
+        listed.
     limit : int, optional
         Initial length of every list (at least `list_limit`): the fit passes four times its
         share of the points expected to move.
@@ -301,7 +339,7 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     """
     k = data.sizes.n_clusters
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
-                  prev, np.array(rho, dtype=np.float64),
+                  prev, _pair_boundary(rho, k),
                   np.full(k, max(list_limit(k), limit or 0), np.int64),
                   None if cap is None else gap_edges(cap))
     total = state.balance(state.scan())
@@ -309,7 +347,7 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     while True:
         try:
             labels, final = _solve_listed(lists, total.counts, data.sizes, state.centers, state.prices,
-                                          state.rho, tol)
+                                          state.rho, tol, total.top)
             break
         except _Short as short:
             if state.passes > _MAX_ROUNDS:
