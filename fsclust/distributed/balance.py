@@ -27,7 +27,7 @@ from fsclust.problem.sizes import Sizes
 __all__ = ["gap_edges", "gap_histogram", "gaps", "nearest_gap", "newton_prices"]
 
 _BINS = 32            # geometric bins of the gaps, each sqrt(2) wider than the one before
-_ITERATIONS = 500     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
+_ITERATIONS = 300     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
 
 
 def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
@@ -69,7 +69,7 @@ def gap_histogram(gap: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.
     return flat.reshape(k, k, bins).astype(np.int64)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class _Model:
     """The counts model of a pass: gap histograms ``hist`` (k, k, B), bin ``edges`` (B + 1,), the
     pass's ``counts`` (k,) and the target counts ``target`` (k,)."""
@@ -78,6 +78,7 @@ class _Model:
     edges: np.ndarray
     counts: np.ndarray
     target: np.ndarray
+    moved: np.ndarray | None = None     # (k, k) points of p predicted to move to l (last potential)
 
     def potential(self, delta: np.ndarray) -> tuple[float, np.ndarray]:
         """``Psi(delta) = (counts - target) . delta + sum_pl G_pl(delta_l - delta_p)`` with ``G_pl``
@@ -96,14 +97,15 @@ class _Model:
         beyond = np.maximum(t - edges[-1], 0.0)               # past the cap: linear, all moved
         moved = np.where(beyond > 0, cum[:, :, -1], moved)
         area_t = area_t + beyond * cum[:, :, -1]
+        self.moved = moved
         pred = self.counts - moved.sum(axis=1) + moved.sum(axis=0)
         return float((self.counts - self.target) @ delta + area_t.sum()), pred - self.target
 
 
 def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes: Sizes,
-                  prices: np.ndarray) -> tuple[np.ndarray, int]:
-    """Prices (k,) whose predicted counts meet the sizes, and the points the model leaves over
-    or under them.
+                  prices: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """Prices (k,) whose predicted counts meet the sizes, the points the model leaves over or
+    under them, and the points (k, k) of ``p`` it moves to ``l``.
 
     The model's counts are the gradient of a convex potential (`_Model.potential`), minimised by
     L-BFGS-B with every price change within half the cap (where the histograms hold).
@@ -120,12 +122,13 @@ def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes
     """
     model = _Model(hist.astype(np.float64), edges, counts.astype(np.float64),
                    counts + nearest_gap(sizes, counts.astype(np.float64)))
-    half = edges[-1] / 2
+    half = edges[-1] / 2                # the model's miss need not beat its own error (~10 %)
+    tol = max(0.5, float(np.abs(model.target - model.counts).sum()) / (50 * prices.shape[0]))
     found = minimize(model.potential, np.zeros(prices.shape[0]), jac=True, method="L-BFGS-B",
                      bounds=[(-half, half)] * prices.shape[0],
-                     options={"maxiter": _ITERATIONS, "gtol": 0.25, "ftol": 0.0})
+                     options={"maxiter": _ITERATIONS, "gtol": tol, "ftol": 0.0})
     miss = model.potential(found.x)[1]
-    return prices + found.x, int(np.ceil(np.abs(miss).sum() / 2))
+    return prices + found.x, int(np.ceil(np.abs(miss).sum() / 2)), model.moved
 
 
 def nearest_gap(sizes: Sizes, counts: np.ndarray) -> np.ndarray:

@@ -141,17 +141,17 @@ class _Assigner:
             prices, expected = warm, max(self.last.info["moves"], excess - noise)
         self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
         cost -= prices                     # reduced costs from here on
-        loose = regrets(cost)
-        loose = loose[loose > 0]
+        regret = regrets(cost)
+        loose = regret[regret > 0]
         cap = float(np.quantile(loose, _CAP)) if loose.size and m < n else None
-        return prices, self._boundary(cost, sizes), self.target, cap
+        return prices, self._boundary(cost, regret, sizes), self.target, cap
 
-    def _boundary(self, reduced: np.ndarray, sizes: Sizes) -> np.ndarray:
+    def _boundary(self, reduced: np.ndarray, regret: np.ndarray, sizes: Sizes) -> np.ndarray:
         """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's reduced
-        costs (m, k): a quantile of the (positive) regrets, and in a cluster the sample finds over- or
-        under-full beyond its noise, four times that excess."""
+        costs (m, k) and their `regrets` (m,): a quantile of the (positive) regrets, and in a cluster
+        the sample finds over- or under-full beyond its noise, four times that excess."""
         (m, k), n = reduced.shape, self.data.n
-        regret, labels = regrets(reduced), reduced.argmin(axis=1)
+        labels = reduced.argmin(axis=1)
         loose = regret[regret > 0]         # solved prices leave ~k sample points tied
         rho = np.full(k, float(np.quantile(loose, min(1.0, self.target / n))) if loose.size else 0.0)
         if self.tuning.boundary is None and m < n:

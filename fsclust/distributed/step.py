@@ -52,8 +52,9 @@ _DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
 _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
-_REACH = 0.5          # after a Newton step, pairs are listed this share of their price move wide
-_SETTLE = 4           # rebalance while more than 1/4 of the listed points are over or under the sizes
+_REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
+_SETTLE = 64          # ... or when at most 1/64 of the listed points are over or under the sizes
+_COVER = 2.0          # lists do when this many times the moves the model predicts are within them
 
 
 def list_limit(k: int) -> int:
@@ -157,16 +158,23 @@ class _Pass:
 
     def balance(self, total: Summary) -> Summary:
         """New passes at the Newton prices of the last pass's gap histograms
-        (`fsclust.distributed.balance.newton_prices`) while its counts (``total``) are too far from
-        the sizes for its lists: more than 1/`_SETTLE` of the listed points (at least 64 k /
-        `_SETTLE`) over or under the sizes; at most `_MAX_BALANCES` per step."""
+        (`fsclust.distributed.balance.newton_prices`) until the lists of the last one (``total``)
+        cover the price moves the model still predicts (every pair that the model moves points
+        along is listed at least `_COVER` times as wide as its predicted move), or its counts are
+        near the sizes (at most 1/`_SETTLE` of the listed points, and of 64 k, over or under them).
+        A pass after a Newton step lists every pair `_REACH` times as wide as the step moved it
+        (at least the first boundary); at most `_MAX_BALANCES` passes per step."""
         base = self.rho.copy()
         while (total.gaps is not None and self.balances < _MAX_BALANCES
                and _SETTLE * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
                                                                                 64 * total.counts.shape[0])):
-            prices = newton_prices(total.gaps, self.edges, total.counts, self.data.sizes, self.prices)[0]
+            prices, _, moved = newton_prices(total.gaps, self.edges, total.counts, self.data.sizes,
+                                             self.prices)
             step = prices - self.prices
-            self.rho = np.maximum(base, _REACH * np.abs(step[None, :] - step[:, None]))
+            lift = step[None, :] - step[:, None]
+            if (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
+                break
+            self.rho = np.maximum(base, _REACH * np.abs(lift))
             self.prices = prices
             self.balances += 1
             total = self.scan()
