@@ -27,7 +27,7 @@ from fsclust.problem.sizes import Sizes
 __all__ = ["gap_edges", "gap_histogram", "gaps", "nearest_gap", "newton_prices"]
 
 _BINS = 32            # geometric bins of the gaps, each sqrt(2) wider than the one before
-_ITERATIONS = 300     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
+_ITERATIONS = 150     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
 
 
 def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
@@ -80,18 +80,24 @@ class _Model:
     target: np.ndarray
     moved: np.ndarray | None = None     # (k, k) points of p predicted to move to l (last potential)
 
+    def __post_init__(self) -> None:
+        hist = self.hist
+        self.width = np.diff(self.edges)
+        self.cum = np.concatenate([np.zeros((*hist.shape[:2], 1)), np.cumsum(hist, axis=2)], axis=2)
+        self.area = np.concatenate([np.zeros((*hist.shape[:2], 1)),
+                                    np.cumsum(self.width * (self.cum[:, :, :-1] + hist / 2), axis=2)], axis=2)
+
     def potential(self, delta: np.ndarray) -> tuple[float, np.ndarray]:
         """``Psi(delta) = (counts - target) . delta + sum_pl G_pl(delta_l - delta_p)`` with ``G_pl``
         the integral of ``F_pl``: convex, its gradient is the predicted counts minus the target."""
-        hist, edges = self.hist, self.edges
-        width = np.diff(edges)
-        cum = np.concatenate([np.zeros((*hist.shape[:2], 1)), np.cumsum(hist, axis=2)], axis=2)
-        area = np.concatenate([np.zeros((*hist.shape[:2], 1)),
-                               np.cumsum(width * (cum[:, :, :-1] + hist / 2), axis=2)], axis=2)
+        hist, edges, width, cum, area = self.hist, self.edges, self.width, self.cum, self.area
         t = delta[None, :] - delta[:, None]                   # t[p, l] = delta_l - delta_p
         b = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, hist.shape[2] - 1)
         at = np.clip(t, 0.0, edges[-1]) - edges[b]
-        h, low, g0 = (np.take_along_axis(a, b[:, :, None], axis=2)[:, :, 0] for a in (hist, cum, area))
+        k, bins = hist.shape[1], hist.shape[2]
+        pair = np.arange(k * k).reshape(k, k)
+        h = hist.reshape(-1)[pair * bins + b]
+        low, g0 = (a.reshape(-1)[pair * (bins + 1) + b] for a in (cum, area))
         moved = np.where(t > 0, low + at * h / width[b], 0.0)
         area_t = np.where(t > 0, g0 + at * low + h * at**2 / (2 * width[b]), 0.0)
         beyond = np.maximum(t - edges[-1], 0.0)               # past the cap: linear, all moved
@@ -122,11 +128,10 @@ def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes
     """
     model = _Model(hist.astype(np.float64), edges, counts.astype(np.float64),
                    counts + nearest_gap(sizes, counts.astype(np.float64)))
-    half = edges[-1] / 2                # the model's miss need not beat its own error (~10 %)
-    tol = max(0.5, float(np.abs(model.target - model.counts).sum()) / (50 * prices.shape[0]))
+    half = edges[-1] / 2
     found = minimize(model.potential, np.zeros(prices.shape[0]), jac=True, method="L-BFGS-B",
                      bounds=[(-half, half)] * prices.shape[0],
-                     options={"maxiter": _ITERATIONS, "gtol": tol, "ftol": 0.0})
+                     options={"maxiter": _ITERATIONS, "gtol": 1e-12 * half, "ftol": 1e-10})
     miss = model.potential(found.x)[1]
     return prices + found.x, int(np.ceil(np.abs(miss).sum() / 2)), model.moved
 

@@ -90,7 +90,8 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
     m, k = cost.shape
     sums, mass = cluster_sums(X, labels, k, w)
     gap = gaps(reduced, labels)
-    near = np.flatnonzero((gap < rho[labels]).any(axis=1))
+    near = np.flatnonzero(gap.min(axis=1) < rho.max(axis=1)[labels])     # then pair by pair
+    near = near[(gap[near] < rho[labels[near]]).any(axis=1)]
     before = np.full(m, -1, np.int64) if prev is None else np.asarray(prev, np.int64)
     lists = point_lists(cost[near], reduced[near], labels[near], start + near, rho, limit, X[near],
                         None if w is None else w[near], before[near])

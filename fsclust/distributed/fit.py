@@ -121,7 +121,8 @@ class _Assigner:
     def _prices(self, centers: np.ndarray,
                 warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None]:
         """Prices for a step, its boundary (k,), the number of points it aims to list and the cap of
-        its gap histograms (a high quantile of the sample's regrets; None when the sample is all the data).
+        its gap histograms (a high quantile of the sample's regrets) when the prices are new (None
+        with warm prices, or when the sample is all the data).
 
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
         the points (and well over the sampling noise) to move; then new prices come from the exact
@@ -134,7 +135,8 @@ class _Assigner:
         noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
         excess = np.inf if warm is None else count_excess(
             np.bincount((cost - warm).argmin(axis=1), minlength=k), sizes) * n / m
-        if excess > max(_WARM_SHARE * n, 2 * noise):
+        fresh = excess > max(_WARM_SHARE * n, 2 * noise)
+        if fresh:
             prices = DualSolver().solve(cost, sizes, warm_start=warm).prices
             expected = 0.0 if m == n else 0.5 * np.sqrt(n * k)
         else:
@@ -143,7 +145,7 @@ class _Assigner:
         cost -= prices                     # reduced costs from here on
         regret = regrets(cost)
         loose = regret[regret > 0]
-        cap = float(np.quantile(loose, _CAP)) if loose.size and m < n else None
+        cap = float(np.quantile(loose, _CAP)) if loose.size and m < n and fresh else None
         return prices, self._boundary(cost, regret, sizes), self.target, cap
 
     def _boundary(self, reduced: np.ndarray, regret: np.ndarray, sizes: Sizes) -> np.ndarray:
