@@ -111,6 +111,7 @@ class _Assigner:
     def __init__(self, data: DaskData, sample: Sample, tuning: Tuning) -> None:
         self.data, self.sample, self.tuning = data, sample, tuning
         self.last: Step | None = None
+        self.centers: np.ndarray | None = None   # the centers of ``last``
         self.labels: da.Array | None = None
         self.runs: list[list[dict[str, Any]]] = []     # step infos of every run so far
         self.target = 0                    # points the current step's passes aim to list
@@ -137,7 +138,7 @@ class _Assigner:
             np.bincount((cost - warm).argmin(axis=1), minlength=k), sizes) * n / m
         fresh = excess > max(_WARM_SHARE * n, 2 * noise)
         if fresh:
-            prices = DualSolver().solve(cost, sizes, warm_start=warm).prices
+            prices = DualSolver().solve(cost, self._sample_sizes(sizes, warm), warm_start=warm).prices
             expected = 0.0 if m == n else 0.5 * np.sqrt(n * k)
         else:
             prices, expected = warm, max(self.last.info["moves"], excess - noise)
@@ -147,6 +148,17 @@ class _Assigner:
         loose = regret[regret > 0]
         cap = float(np.quantile(loose, _CAP)) if loose.size and m < n and fresh else None
         return prices, self._boundary(cost, regret, sizes), self.target, cap
+
+    def _sample_sizes(self, sizes: Sizes, warm: np.ndarray | None) -> Sizes:
+        """Sizes of the sample's solve: ``sizes`` (scaled to it), or, after a step of this run with
+        exact sizes, the sample's counts under that step's centers and prices: the full counts
+        met the sizes there, so these counts carry the sample's own bias per cluster (which
+        changes little with the centers) and the solve's prices miss the sizes by less."""
+        if warm is None or self.last is None or not self.data.sizes.exact:
+            return sizes
+        old = block_costs(self.sample.X, self.sample.w, self.centers) - self.last.prices
+        counts = np.bincount(old.argmin(axis=1), minlength=old.shape[1])
+        return sizes if (counts == 0).any() else Sizes.from_counts(counts)
 
     def _boundary(self, reduced: np.ndarray, regret: np.ndarray, sizes: Sizes) -> np.ndarray:
         """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's reduced
@@ -172,7 +184,7 @@ class _Assigner:
         begin = time.perf_counter()
         prices, rho, target, cap = self._prices(centers, warm)
         step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho), cap)
-        self.last, self.labels = step, step.labels
+        self.last, self.labels, self.centers = step, step.labels, centers
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)
         return Assignment(StepLabels(step.labels, step), step.cost, step.counts, "dual",  # type: ignore[arg-type]

@@ -54,6 +54,7 @@ _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
 _REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
 _SETTLE = 64          # ... or when at most 1/64 of the listed points are over or under the sizes
+_LAST = 0.005         # a Newton step from a pass this close (share of n) lists its pairs as wide as it
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
 
 
@@ -162,8 +163,9 @@ class _Pass:
         cover the price moves the model still predicts (every pair that the model moves points
         along is listed at least `_COVER` times as wide as its predicted move), or its counts are
         near the sizes (at most 1/`_SETTLE` of the listed points, and of 64 k, over or under them).
-        A pass after a Newton step lists every pair `_REACH` times as wide as the step moved it
-        (at least the first boundary); at most `_MAX_BALANCES` passes per step."""
+        A pass after a Newton step from a pass within `_LAST` n of the sizes lists every pair
+        `_REACH` times as wide as the step moved it (at least the first boundary; farther passes
+        keep the first boundary: they are not the last); at most `_MAX_BALANCES` passes a step."""
         base = self.rho.copy()
         while (total.gaps is not None and self.balances < _MAX_BALANCES
                and _SETTLE * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
@@ -174,7 +176,8 @@ class _Pass:
             lift = step[None, :] - step[:, None]
             if (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
                 break
-            self.rho = np.maximum(base, _REACH * np.abs(lift))
+            if count_excess(total.counts, self.data.sizes) <= _LAST * self.data.n:   # may be the last
+                self.rho = np.maximum(base, _REACH * np.abs(lift))
             self.prices = prices
             self.balances += 1
             total = self.scan()
