@@ -12,11 +12,16 @@ rather be in ``l``):
 .. math:: p_l - p_p \le \tau_{pl} \quad \text{for every pair } (p, l) \text{ with frozen members,}
 
 and, with size bounds, the dummy-node conditions hold with the full counts. That is the O(k^2)
-certificate: the thresholds were computed in the O(nk) pass. When it fails (a list ran out, so
-its threshold is too low), the rows concerned are listed again, longer and wider
-(`fsclust.distributed.blocks.refill_block`, which reads only the members of those rows), and the
-restricted problem is solved again. Each round lists more points, so the loop ends, with an
-optimal assignment, at the latest when nothing is frozen.
+certificate: the thresholds were computed in the O(nk) pass. The solve sees them as one phantom
+point per pair (`_phantoms`), so its prices keep to them where it can. When the certificate
+fails (a list ran out, so its threshold is too low), the rows concerned are listed again, longer
+and each pair as wide as it needs (`fsclust.distributed.blocks.refill_block`, which reads only
+the members of those rows), and the restricted problem is solved again. Each round lists more
+points, so the loop ends, with an optimal assignment, at the latest when nothing is frozen.
+
+With new prices (a cold step), the passes also bring the gap histograms of the pairs and, while
+their counts are far from the sizes, the client takes Newton steps on them before it relies on
+the lists (`_Pass.balance`, `fsclust.distributed.balance`).
 """
 
 from __future__ import annotations
