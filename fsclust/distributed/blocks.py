@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fsclust.assign.costs import SquaredEuclidean
+from fsclust.distributed.balance import gap_histogram, gaps
 from fsclust.distributed.lists import Lists, merge, point_lists
 from fsclust.models.update import cluster_sums
 
@@ -55,6 +56,8 @@ class Summary:
     top : float
         Largest cost magnitude seen.
     lists : Lists
+    gaps : ndarray of shape (k, k, B) or None
+        Gap histograms of the pairs (`fsclust.distributed.balance.gap_histogram`), when asked.
     """
 
     counts: np.ndarray
@@ -64,6 +67,7 @@ class Summary:
     changed: int
     top: float
     lists: Lists
+    gaps: np.ndarray | None = None
 
 
 def regrets(reduced: np.ndarray) -> np.ndarray:
@@ -76,24 +80,26 @@ def regrets(reduced: np.ndarray) -> np.ndarray:
 
 def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, start: int,
                centers: np.ndarray, prices: np.ndarray, rho: np.ndarray,
-               limit: np.ndarray) -> tuple[np.ndarray, Summary]:
+               limit: np.ndarray, edges: np.ndarray | None = None) -> tuple[np.ndarray, Summary]:
     """One block of a pass: base labels (m,) = argmin of ``C - prices`` (first index on ties),
-    and the block's `Summary`."""
+    and the block's `Summary` (with gap histograms over the bins ``edges`` when given)."""
     X = np.asarray(X, dtype=np.float64)
     cost = block_costs(X, w, centers)
     reduced = cost - prices
     labels = reduced.argmin(axis=1)
     m, k = cost.shape
-    regret = regrets(reduced)
     sums, mass = cluster_sums(X, labels, k, w)
-    near = np.flatnonzero(regret < rho[labels])
+    gap = gaps(reduced, labels)
+    near = np.flatnonzero(gap.min(axis=1) < rho.max(axis=1)[labels])     # then pair by pair
+    near = near[(gap[near] < rho[labels[near]]).any(axis=1)]
     before = np.full(m, -1, np.int64) if prev is None else np.asarray(prev, np.int64)
     lists = point_lists(cost[near], reduced[near], labels[near], start + near, rho, limit, X[near],
                         None if w is None else w[near], before[near])
     return labels, Summary(
         np.bincount(labels, minlength=k).astype(np.int64), sums, mass,
         float(cost[np.arange(m), labels].sum()), int((labels != before).sum()),
-        float(cost.max(initial=0.0)), lists)      # costs are >= 0
+        float(cost.max(initial=0.0)), lists,      # costs are >= 0
+        None if edges is None else gap_histogram(gap, labels, edges))
 
 
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
@@ -114,7 +120,8 @@ def merge_summaries(parts: Sequence[Summary], limit: np.ndarray) -> Summary:
     return Summary(sum(p.counts for p in parts), sum(p.sums for p in parts),
                    sum(p.mass for p in parts), float(sum(p.objective for p in parts)),
                    int(sum(p.changed for p in parts)), max(p.top for p in parts),
-                   merge([p.lists for p in parts], limit))
+                   merge([p.lists for p in parts], limit),
+                   None if parts[0].gaps is None else sum(p.gaps for p in parts))
 
 
 def merge_lists(parts: Sequence[Lists], limit: np.ndarray) -> Lists:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 import dask
@@ -29,13 +28,13 @@ from fsclust.distributed.blocks import (
     regrets,
 )
 from fsclust.distributed.data import DaskData
-from fsclust.distributed.step import Step, assignment_step, count_excess, nearest_counts
+from fsclust.distributed.step import Step, assignment_step, count_excess
 from fsclust.engine.core import Parts, Restarts, run_restarts
 from fsclust.engine.driver import result_from_restarts
 from fsclust.engine.result import SolveResult
 from fsclust.models.init import resolve_init
 from fsclust.models.update import means_from_sums
-from fsclust.problem.sizes import Sizes, largest_remainder, scaled_sizes
+from fsclust.problem.sizes import Sizes, scaled_sizes
 
 __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_sample",
            "fit_kmeans", "nearest"]
@@ -43,6 +42,7 @@ __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_s
 _SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
 _MAX_LISTED = 200_000     # at most this many points listed by a first pass (d + 4 numbers each)
 _WARM_SHARE = 0.02        # keep warm prices while they leave at most this share of points to move
+_CAP = 0.9                # gap histograms up to this quantile of the sample's regrets (room for big moves)
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,7 @@ class _Assigner:
     def __init__(self, data: DaskData, sample: Sample, tuning: Tuning) -> None:
         self.data, self.sample, self.tuning = data, sample, tuning
         self.last: Step | None = None
+        self.centers: np.ndarray | None = None   # the centers of ``last``
         self.labels: da.Array | None = None
         self.runs: list[list[dict[str, Any]]] = []     # step infos of every run so far
         self.target = 0                    # points the current step's passes aim to list
@@ -119,35 +120,52 @@ class _Assigner:
         return centers                     # the workers compute the costs
 
     def _prices(self, centers: np.ndarray,
-                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
-        """Prices for a step, its boundary (k,) and the number of points it aims to list.
+                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None]:
+        """Prices for a step, its boundary (k,), the number of points it aims to list and the cap of
+        its gap histograms (a high quantile of the sample's regrets) when the prices are new (None
+        with warm prices, or when the sample is all the data).
 
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
         the points (and well over the sampling noise) to move; then new prices come from the exact
         solve of the sample (under the sizes scaled to it). The boundary lists about eight times
         the points expected to move (the previous step's moves with warm prices, ``sqrt(n k) / 2``
-        with new ones; `_reprice` corrects the prices when the pass finds more)."""
+        with new ones; Newton passes correct the prices when the pass finds more)."""
         cost = block_costs(self.sample.X, self.sample.w, centers)
         (m, k), n = cost.shape, self.data.n
         sizes = scaled_sizes(self.data.sizes, n, m)
         noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
         excess = np.inf if warm is None else count_excess(
             np.bincount((cost - warm).argmin(axis=1), minlength=k), sizes) * n / m
-        if excess > max(_WARM_SHARE * n, 2 * noise):
-            prices = DualSolver().solve(cost, sizes, warm_start=warm).prices
+        fresh = excess > max(_WARM_SHARE * n, 2 * noise)
+        if fresh:
+            prices = DualSolver().solve(cost, self._sample_sizes(sizes, warm), warm_start=warm).prices
             expected = 0.0 if m == n else 0.5 * np.sqrt(n * k)
         else:
             prices, expected = warm, max(self.last.info["moves"], excess - noise)
         self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
         cost -= prices                     # reduced costs from here on
-        return prices, self._boundary(cost, sizes), self.target
+        regret = regrets(cost)
+        loose = regret[regret > 0]
+        cap = float(np.quantile(loose, _CAP)) if loose.size and m < n and fresh else None
+        return prices, self._boundary(cost, regret, sizes), self.target, cap
 
-    def _boundary(self, reduced: np.ndarray, sizes: Sizes) -> np.ndarray:
+    def _sample_sizes(self, sizes: Sizes, warm: np.ndarray | None) -> Sizes:
+        """Sizes of the sample's solve: ``sizes`` (scaled to it), or, after a step of this run with
+        exact sizes, the sample's counts under that step's centers and prices: the full counts
+        met the sizes there, so these counts carry the sample's own bias per cluster (which
+        changes little with the centers) and the solve's prices miss the sizes by less."""
+        if warm is None or self.last is None or not self.data.sizes.exact:
+            return sizes
+        old = block_costs(self.sample.X, self.sample.w, self.centers) - self.last.prices
+        counts = np.bincount(old.argmin(axis=1), minlength=old.shape[1])
+        return sizes if (counts == 0).any() else Sizes.from_counts(counts)
+
+    def _boundary(self, reduced: np.ndarray, regret: np.ndarray, sizes: Sizes) -> np.ndarray:
         """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's reduced
-        costs (m, k): a quantile of the (positive) regrets, and in a cluster the sample finds over- or
-        under-full beyond its noise, four times that excess."""
+        costs (m, k) and their `regrets` (m,): a quantile of the (positive) regrets, and in a cluster
+        the sample finds over- or under-full beyond its noise, four times that excess."""
         (m, k), n = reduced.shape, self.data.n
-        regret, labels = regrets(reduced), reduced.argmin(axis=1)
+        labels = reduced.argmin(axis=1)
         loose = regret[regret > 0]         # solved prices leave ~k sample points tied
         rho = np.full(k, float(np.quantile(loose, min(1.0, self.target / n))) if loose.size else 0.0)
         if self.tuning.boundary is None and m < n:
@@ -159,31 +177,14 @@ class _Assigner:
         tiny = 1e-12 * max(float(np.abs(reduced).max(initial=0.0)), 1e-300)
         return np.where(rho > 0, rho, tiny)
 
-    def _reprice(self, centers: np.ndarray, prices: np.ndarray,
-                 counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Better prices and their boundary (k,) when a pass at ``prices`` counted ``counts`` (k,)
-        far from the sizes: the sample is solved again, under the sizes that the full counts
-        leave to it (the sample's counts under ``prices``, scaled up, miss the full ``counts`` by
-        an offset that changes little with the prices)."""
-        cost = block_costs(self.sample.X, self.sample.w, centers)
-        (m, k), n = cost.shape, self.data.n
-        offset = counts - np.bincount((cost - prices).argmin(axis=1), minlength=k) * (n / m)
-        share = np.maximum(nearest_counts(self.data.sizes, counts) - offset, 0.0)
-        sizes = Sizes.from_counts(largest_remainder(share / share.sum(), m))
-        new = DualSolver().solve(cost, sizes, warm_start=prices).prices
-        cost -= new
-        return new, self._boundary(cost, sizes)
-
     def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:
         if warm is None or self.last is None:
             self.labels = None
             self.runs.append([])
         begin = time.perf_counter()
-        prices, rho, target = self._prices(centers, warm)
-        reprice = None if self.sample.X.shape[0] == self.data.n else partial(self._reprice, centers)
-        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho),
-                               reprice)
-        self.last, self.labels = step, step.labels
+        prices, rho, target, cap = self._prices(centers, warm)
+        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho), cap)
+        self.last, self.labels, self.centers = step, step.labels, centers
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)
         return Assignment(StepLabels(step.labels, step), step.cost, step.counts, "dual",  # type: ignore[arg-type]

@@ -6,8 +6,8 @@ moving ``i`` from ``p`` to ``l``; independent of the prices). Its *threshold* ``
 every unlisted member: a member of ``p`` with key ``< tau[p, l]`` is in the list. Two causes cap a
 list, so the threshold is the smaller of
 
-* the row's boundary ``rho[p]``: only members whose reduced key ``key - (u[l] - u[p])`` is below it
-  are listed, so ``tau >= rho[p] + u[l] - u[p]``;
+* the pair's boundary ``rho[p, l]``: only members whose reduced key ``key - (u[l] - u[p])`` is
+  below it are listed, so ``tau >= rho[p, l] + u[l] - u[p]``;
 * the row's length ``limit[p]``: the key of the first member dropped (kept sparsely as
   ``over_pair``, ``over_key``).
 
@@ -105,14 +105,14 @@ def _truncate(k: int, pair: np.ndarray, key: np.ndarray, point: np.ndarray, limi
     return pair[keep], key[keep], point[keep], over_pair, over_key
 
 
-def _row_entries(cost: np.ndarray, reduced: np.ndarray, labels: np.ndarray, p: int, rho: float,
+def _row_entries(cost: np.ndarray, reduced: np.ndarray, labels: np.ndarray, p: int, rho: np.ndarray,
                  limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries ``(row, l, key)`` of the members of ``p`` with reduced key below ``rho``, at most
+    """Entries ``(row, l, key)`` of the members of ``p`` with reduced key below ``rho[l]``, at most
     ``limit + 1`` per pair plus ties (enough for `_truncate` to find the first key it cuts)."""
     rows = np.flatnonzero(labels == p)
     gap = reduced[rows] - reduced[rows, p][:, None]
     gap[:, p] = np.inf
-    near = gap < rho
+    near = gap < rho[None, :]
     if rows.size > limit + 1:             # drop what cannot be among a pair's limit + 1 smallest
         keys = np.where(near, cost[rows] - cost[rows, p][:, None], np.inf)
         cut = np.partition(keys, limit, axis=0)[limit]
@@ -134,8 +134,10 @@ def point_lists(cost: np.ndarray, reduced: np.ndarray, labels: np.ndarray, ids: 
     labels : ndarray of shape (m,)
     ids : ndarray of shape (m,)
         Global (sorted) indices of the rows.
-    rho, limit : ndarray of shape (k,)
-        Boundary and length of every row's lists.
+    rho : ndarray of shape (k, k)
+        Boundary of every pair's list.
+    limit : ndarray of shape (k,)
+        Length of every row's lists.
     x : ndarray of shape (m, d)
     w : ndarray of shape (m,) or None
     prev : ndarray of shape (m,)
@@ -174,10 +176,10 @@ def merge(parts: Sequence[Lists], limit: np.ndarray) -> Lists:
 
 
 def thresholds(lists: Lists, rho: np.ndarray, prices: np.ndarray) -> np.ndarray:
-    """Dense thresholds ``tau`` (k, k): ``min(rho[p] + u[l] - u[p], first key cut)``; the
+    """Dense thresholds ``tau`` (k, k): ``min(rho[p, l] + u[l] - u[p], first key cut)``; the
     diagonal is inf."""
     with np.errstate(invalid="ignore"):
-        tau = rho[:, None] + prices[None, :] - prices[:, None]
+        tau = rho + prices[None, :] - prices[:, None]
     tau[np.isnan(tau)] = np.inf
     flat = tau.reshape(-1)
     flat[lists.over_pair] = np.minimum(flat[lists.over_pair], lists.over_key)

@@ -12,16 +12,20 @@ rather be in ``l``):
 .. math:: p_l - p_p \le \tau_{pl} \quad \text{for every pair } (p, l) \text{ with frozen members,}
 
 and, with size bounds, the dummy-node conditions hold with the full counts. That is the O(k^2)
-certificate: the thresholds were computed in the O(nk) pass. When it fails (a list ran out, so
-its threshold is too low), the rows concerned are listed again, longer and wider
-(`fsclust.distributed.blocks.refill_block`, which reads only the members of those rows), and the
-restricted problem is solved again. Each round lists more points, so the loop ends, with an
-optimal assignment, at the latest when nothing is frozen.
+certificate: the thresholds were computed in the O(nk) pass. The solve sees them as one phantom
+point per pair (`_phantoms`), so its prices keep to them where it can. When the certificate
+fails (a list ran out, so its threshold is too low), the rows concerned are listed again, longer
+and each pair as wide as it needs (`fsclust.distributed.blocks.refill_block`, which reads only
+the members of those rows), and the restricted problem is solved again. Each round lists more
+points, so the loop ends, with an optimal assignment, at the latest when nothing is frozen.
+
+With new prices (a cold step), the passes also bring the gap histograms of the pairs and, while
+their counts are far from the sizes, the client takes Newton steps on them before it relies on
+the lists (`_Pass.balance`, `fsclust.distributed.balance`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +35,7 @@ import numpy as np
 
 from fsclust.assign.costs import PointCosts
 from fsclust.assign.dual import DualSolver
+from fsclust.distributed.balance import gap_edges, newton_prices
 from fsclust.distributed.blocks import (
     Summary,
     apply_moves,
@@ -43,18 +48,19 @@ from fsclust.distributed.blocks import (
 from fsclust.distributed.data import DaskData, tree_reduce
 from fsclust.distributed.lists import Lists, merge, thresholds
 from fsclust.errors import SolverError
-from fsclust.problem.sizes import Sizes, largest_remainder
+from fsclust.problem.sizes import Sizes
 
-__all__ = ["Step", "assignment_step", "count_excess", "list_limit", "nearest_counts"]
+__all__ = ["Step", "assignment_step", "count_excess", "list_limit"]
 
 _GROW = 2             # a refilled row is listed this much wider than the reduced key it lacked
 _DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on a dense matrix
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
-_MAX_REPRICES = 4     # passes at corrected prices before the lists must do (`_Pass.settle`)
+_MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
-_SETTLE = 16          # reprice while more than 1/16 of the listed points are over or under the sizes
-
-Reprice = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+_REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
+_SETTLE = 64          # ... or when at most 1/64 of the listed points are over or under the sizes
+_LAST = 0.005         # a Newton step from a pass this close (share of n) lists its pairs as wide as it
+_COVER = 2.0          # lists do when this many times the moves the model predicts are within them
 
 
 def list_limit(k: int) -> int:
@@ -82,7 +88,7 @@ class Step:
     moved : int
         Points whose label differs from the previous step's labels (n on the first step).
     info : dict
-        ``passes`` (scans and refills), ``reprices`` (settle passes), ``candidates`` (listed
+        ``passes`` (scans and refills), ``balances`` (Newton passes), ``candidates`` (listed
         points), ``moves`` (points moved by the client), ``excess`` (points over or under the
         sizes under the last pass's prices).
     """
@@ -104,9 +110,9 @@ class _Short(Exception):
                  prices: np.ndarray | None = None, past: np.ndarray | None = None) -> None:
         super().__init__("candidate lists too short")
         self.rows = rows
-        self.need = np.zeros(rows.shape[0]) if need is None else need
+        self.need = np.zeros((rows.shape[0],) * 2) if need is None else need
         self.prices = prices              # the restricted solve's prices, when it got that far
-        self.past = past                  # how far past its threshold each row's prices went
+        self.past = past                  # how far past its threshold each pair's prices went
 
 
 @dataclass
@@ -119,10 +125,10 @@ class _Pass:
     prev: da.Array | None
     rho: np.ndarray
     limit: np.ndarray
-    reprice: Reprice | None = None
+    edges: np.ndarray | None = None     # gap histogram bins of the passes (None: no balancing)
     base: da.Array | None = None
     passes: int = 0                      # scans and refills so far
-    reprices: int = 0
+    balances: int = 0
     rescans: int = 0
 
     def _previous(self) -> list[Any]:
@@ -138,7 +144,8 @@ class _Pass:
         """The pass: base labels (persisted on the workers) and the merged summary."""
         c, u = dask.delayed(self.centers), dask.delayed(self.prices)
         prev = self._previous()
-        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit)
+        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit,
+                                                            self.edges)
                 for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
         outs = dask.persist(*outs)        # one run of every block task, kept until both halves exist
         self.passes += 1
@@ -155,15 +162,29 @@ class _Pass:
         self.passes += 1
         return tree_reduce(parts, merge_lists, self.limit).compute()
 
-    def settle(self, total: Summary) -> Summary:
-        """New passes at `reprice`'s prices while the counts of the last one (``total``) are too far
-        from the sizes for its lists: more than 1/`_SETTLE` of the listed points (at least
-        64 k / `_SETTLE`) over or under the sizes; at most `_MAX_REPRICES` per step."""
-        while (self.reprice is not None and self.reprices < _MAX_REPRICES
+    def balance(self, total: Summary) -> Summary:
+        """New passes at the Newton prices of the last pass's gap histograms
+        (`fsclust.distributed.balance.newton_prices`) until the lists of the last one (``total``)
+        cover the price moves the model still predicts (every pair that the model moves points
+        along is listed at least `_COVER` times as wide as its predicted move), or its counts are
+        near the sizes (at most 1/`_SETTLE` of the listed points, and of 64 k, over or under them).
+        A pass after a Newton step from a pass within `_LAST` n of the sizes lists every pair
+        `_REACH` times as wide as the step moved it (at least the first boundary; farther passes
+        keep the first boundary: they are not the last); at most `_MAX_BALANCES` passes a step."""
+        base = self.rho.copy()
+        while (total.gaps is not None and self.balances < _MAX_BALANCES
                and _SETTLE * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
                                                                                 64 * total.counts.shape[0])):
-            self.prices, self.rho = self.reprice(self.prices, total.counts)
-            self.reprices += 1
+            prices, _, moved = newton_prices(total.gaps, self.edges, total.counts, self.data.sizes,
+                                             self.prices)
+            step = prices - self.prices
+            lift = step[None, :] - step[:, None]
+            if (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
+                break
+            if count_excess(total.counts, self.data.sizes) <= _LAST * self.data.n:   # may be the last
+                self.rho = np.maximum(base, _REACH * np.abs(lift))
+            self.prices = prices
+            self.balances += 1
             total = self.scan()
         return total
 
@@ -184,7 +205,7 @@ class _Pass:
         self.prices, self.rescans = short.prices.astype(np.float64), self.rescans + 1
         cap = _GROW**2 * np.maximum(self.rho, 1e-3 * top)
         wider = np.minimum(np.maximum(self.rho * _GROW, _GROW * short.past), cap)
-        self.rho = np.where(short.rows, wider, self.rho)
+        self.rho = np.where(short.rows[:, None], wider, self.rho)
         return self.scan()
 
     def grow(self, short: _Short, top: float) -> None:
@@ -197,20 +218,15 @@ class _Pass:
         self.limit[rows] = np.minimum(self.limit[rows] * 2, self.data.n)
 
 
+def _pair_boundary(rho: np.ndarray, k: int) -> np.ndarray:
+    """The boundary (k, k) of every pair from a row boundary (k,) or a pair boundary."""
+    rho = np.asarray(rho, dtype=np.float64)
+    return np.array(np.broadcast_to(rho[:, None] if rho.ndim == 1 else rho, (k, k)))
+
+
 def count_excess(counts: np.ndarray, sizes: Sizes) -> int:
     """Points over or under the sizes in ``counts`` (k,)."""
     return int(np.maximum(counts - sizes.hi, 0).sum() + np.maximum(sizes.lo - counts, 0).sum())
-
-
-def nearest_counts(sizes: Sizes, counts: np.ndarray) -> np.ndarray:
-    """Counts (k,) within the bounds and summing to ``counts.sum()`` near ``counts``: clipped, then
-    the difference spread over the clusters in proportion to their room."""
-    target = np.clip(counts, sizes.lo, sizes.hi)
-    diff = int(counts.sum() - target.sum())
-    room = (sizes.hi - target) if diff > 0 else (target - sizes.lo)
-    if diff and room.sum() > 0:
-        target = target + np.sign(diff) * largest_remainder(room / room.sum(), abs(diff))
-    return target
 
 
 def _reduced_sizes(sizes: Sizes, frozen: np.ndarray, listed: int) -> Sizes:
@@ -255,36 +271,63 @@ def _listed_costs(lists: Lists, centers: np.ndarray) -> np.ndarray | PointCosts:
     return PointCosts(lists.x, centers, lists.w, checked=True)
 
 
+def _phantoms(tau: np.ndarray, frozen: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray]:
+    """One *phantom* point per pair ``(p, l)`` with frozen members of ``p`` (at most ``frozen[p]``
+    a row, the smallest thresholds first): a member of ``p`` that could move to ``l`` at the key
+    ``tau[p, l]`` and nowhere else. Returns its row ``p`` (f,) and cost rows (f, k).
+
+    In the restricted solve a phantom that stays in ``p`` forces ``p_l - p_p <= tau[p, l]``, the
+    certificate of the pair; one that moves marks a pair whose list must grow."""
+    k = tau.shape[0]
+    finite = np.isfinite(tau) & (frozen[:, None] > 0)
+    order = np.argsort(np.where(finite, tau, np.inf), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(k)[None, :], axis=1)
+    src, dst = np.nonzero(finite & (rank < frozen[:, None]))
+    big = 4.0 * (top + float(np.abs(tau[src, dst]).max(initial=0.0)))
+    rows = np.full((src.size, k), big)
+    rows[np.arange(src.size), src] = 0.0
+    rows[np.arange(src.size), dst] = tau[src, dst]
+    return src, rows
+
+
 def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.ndarray, warm: np.ndarray,
-                  rho: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Optimal labels of the listed points (s,) and certifying prices (k,), or `_Short`."""
-    k = lists.k
+                  rho: np.ndarray, tol: float, top: float) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal labels of the listed points (s,) and certifying prices (k,), or `_Short`.
+
+    With a dense cost matrix, the phantoms of `_phantoms` join the listed points, so that the
+    solve's prices respect the thresholds of the frozen points wherever it can."""
+    k, s = lists.k, lists.n_points
     frozen = counts - np.bincount(lists.base, minlength=k)
-    reduced = _reduced_sizes(sizes, frozen, lists.n_points)
-    if lists.n_points:
+    tau = thresholds(lists, rho, warm)
+    cost = _listed_costs(lists, centers)
+    src, ghost = (_phantoms(tau, frozen, top) if s and isinstance(cost, np.ndarray)
+                  else (np.zeros(0, np.int64), np.zeros((0, k))))
+    held = frozen - np.bincount(src, minlength=k)
+    reduced = _reduced_sizes(sizes, held, s + src.size)
+    if s:
         solver = DualSolver()
         solver.warm_limit = np.inf        # the frozen points are priced by the warm start
-        result = solver.solve(_listed_costs(lists, centers), reduced, warm_start=warm)
-        labels, prices = result.labels, result.prices
+        result = solver.solve(np.vstack([cost, ghost]) if src.size else cost, reduced, warm_start=warm)
+        labels, prices = result.labels[:s], result.prices
+        moved = np.bincount(src[result.labels[s:] != src], minlength=k) > 0   # their lists are short
     else:
-        labels, prices = np.zeros(0, np.int64), warm.copy()
-    if not sizes.exact:
+        labels, prices, moved = np.zeros(0, np.int64), warm.copy(), np.zeros(k, bool)
+    if not sizes.exact and not moved.any():
         full = frozen + np.bincount(labels, minlength=k)
         prices = _bound_prices(prices, full, sizes, reduced.exact, tol)
-    tau = thresholds(lists, rho, warm)
     lift = prices[None, :] - prices[:, None]
-    bad = ((lift - tau) > tol).any(axis=1) & (frozen > 0)
-    if bad.any():                        # how far past the warm prices each row must be listed
+    bad = (((lift - tau) > tol).any(axis=1) & (frozen > 0)) | moved
+    if bad.any():                        # how far past the warm prices each pair must be listed
         with np.errstate(invalid="ignore"):
             over = np.where((lift - tau) > tol, lift - tau, 0.0)
             need = np.where(over > 0, lift - (warm[None, :] - warm[:, None]), 0.0)
-        raise _Short(bad, np.nan_to_num(need.max(axis=1), posinf=np.inf), prices,
-                     np.nan_to_num(over.max(axis=1), posinf=np.inf))
+        raise _Short(bad, np.nan_to_num(need, posinf=np.inf), prices, np.nan_to_num(over, posinf=np.inf))
     return labels, prices
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
-                    rho: np.ndarray, limit: int | None = None, reprice: Reprice | None = None) -> Step:
+                    rho: np.ndarray, limit: int | None = None, cap: float | None = None) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -295,15 +338,15 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         Warm-start prices (any finite values are correct; close ones make one pass enough).
     prev : dask.array.Array of shape (n,) or None
         The previous step's labels (for ``moved``).
-    rho : ndarray of shape (k,)
-        Initial boundary of every row: members whose reduced key is below it are listed.
+    rho : ndarray of shape (k,) or (k, k)
+        Initial boundary of every row (or pair): members whose reduced key is below it are
+        listed.
     limit : int, optional
         Initial length of every list (at least `list_limit`): the fit passes four times its
         share of the points expected to move.
-    reprice : callable, optional
-        ``reprice(prices, counts) -> (prices, rho)``: better prices and boundary when a pass at
-        ``prices`` counts ``counts`` (k,) too far from the sizes for its lists (`_Pass.settle`);
-        a new pass then runs at them.
+    cap : float, optional
+        Largest gap of the passes' gap histograms: with it, a pass whose counts are too far from
+        the sizes for its lists is followed by passes at Newton prices (`_Pass.balance`).
 
     Raises
     ------
@@ -312,14 +355,15 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     """
     k = data.sizes.n_clusters
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
-                  prev, np.array(rho, dtype=np.float64),
-                  np.full(k, max(list_limit(k), limit or 0), np.int64), reprice)
-    total = state.settle(state.scan())
+                  prev, _pair_boundary(rho, k),
+                  np.full(k, max(list_limit(k), limit or 0), np.int64),
+                  None if cap is None else gap_edges(cap))
+    total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
     while True:
         try:
             labels, final = _solve_listed(lists, total.counts, data.sizes, state.centers, state.prices,
-                                          state.rho, tol)
+                                          state.rho, tol, total.top)
             break
         except _Short as short:
             if state.passes > _MAX_ROUNDS:
@@ -331,7 +375,7 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
             else:
                 state.grow(short, total.top)
                 lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
-    return _finish(state, total, lists, labels, final, {"passes": state.passes, "reprices": state.reprices,
+    return _finish(state, total, lists, labels, final, {"passes": state.passes, "balances": state.balances,
                                                        "candidates": lists.n_points})
 
 

@@ -1,0 +1,146 @@
+r"""Cheap dual ascent on the prices of a distributed step: pair histograms and a Newton step.
+
+A pass at prices ``u`` labels every point by ``argmin_j C_ij - u_j``. A member ``i`` of ``p``
+moves to ``l`` when the prices change by ``delta`` with ``delta_l - delta_p`` above its *gap*
+``g_il = (C_il - u_l) - (C_ip - u_p) >= 0``. So per cluster pair the histogram of the gaps below
+a cap (``k x k x B`` counts, `gap_histogram`, summed over the blocks) predicts the counts at any
+nearby prices:
+
+.. math:: N_p(\delta) \approx N_p - \sum_l F_{pl}(\delta_l - \delta_p) + \sum_l F_{lp}(\delta_p - \delta_l),
+
+with ``F_pl(t)`` the members of ``p`` whose gap to ``l`` is below ``t`` (linear within a bin).
+The client solves ``N(delta) = sizes`` on this model by damped Newton steps (its Jacobian is the
+graph Laplacian of the pair densities, as in semi-discrete optimal transport) and the next pass
+measures the true counts: a few passes take the points over or under the sizes from the sampling
+noise of the first prices to a small fraction, without listing any point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from fsclust.problem.sizes import Sizes
+
+__all__ = ["gap_edges", "gap_histogram", "gaps", "nearest_gap", "newton_prices"]
+
+_BINS = 32            # geometric bins of the gaps, each sqrt(2) wider than the one before
+_ITERATIONS = 150     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
+
+
+def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
+    """Bin edges (bins + 1,): 0, then ``cap * 2**(-j / 2)`` up to ``cap``."""
+    return np.r_[0.0, cap * 2.0 ** (np.arange(-(bins - 1), 1) / 2.0)]
+
+
+def gaps(reduced: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Gaps (m, k) of a block: ``reduced - reduced[i, labels[i]]``, inf in the own column.
+
+    Parameters
+    ----------
+    reduced : ndarray of shape (m, k)
+        Reduced costs ``C - u`` of a block.
+    labels : ndarray of shape (m,)
+        Row argmins of ``reduced``.
+    """
+    rows = np.arange(reduced.shape[0])
+    gap = reduced - reduced[rows, labels][:, None]
+    gap[rows, labels] = np.inf
+    return gap
+
+
+def gap_histogram(gap: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts (k, k, B) of the gaps of every member of ``p`` to every ``l`` below ``edges[-1]``.
+
+    Parameters
+    ----------
+    gap : ndarray of shape (m, k)
+        Gaps of a block (`gaps`).
+    labels : ndarray of shape (m,)
+    edges : ndarray of shape (B + 1,)
+        Increasing bin edges from 0 (`gap_edges`).
+    """
+    k, bins = gap.shape[1], edges.shape[0] - 1
+    at, to = np.nonzero(gap < edges[-1])
+    b = np.minimum(np.searchsorted(edges, gap[at, to], side="right") - 1, bins - 1)
+    flat = np.bincount((labels[at] * k + to) * bins + b, minlength=k * k * bins)
+    return flat.reshape(k, k, bins).astype(np.int64)
+
+
+@dataclass(eq=False)
+class _Model:
+    """The counts model of a pass: gap histograms ``hist`` (k, k, B), bin ``edges`` (B + 1,), the
+    pass's ``counts`` (k,) and the target counts ``target`` (k,)."""
+
+    hist: np.ndarray
+    edges: np.ndarray
+    counts: np.ndarray
+    target: np.ndarray
+    moved: np.ndarray | None = None     # (k, k) points of p predicted to move to l (last potential)
+
+    def __post_init__(self) -> None:
+        hist = self.hist
+        self.width = np.diff(self.edges)
+        self.cum = np.concatenate([np.zeros((*hist.shape[:2], 1)), np.cumsum(hist, axis=2)], axis=2)
+        self.area = np.concatenate([np.zeros((*hist.shape[:2], 1)),
+                                    np.cumsum(self.width * (self.cum[:, :, :-1] + hist / 2), axis=2)], axis=2)
+
+    def potential(self, delta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``Psi(delta) = (counts - target) . delta + sum_pl G_pl(delta_l - delta_p)`` with ``G_pl``
+        the integral of ``F_pl``: convex, its gradient is the predicted counts minus the target."""
+        hist, edges, width, cum, area = self.hist, self.edges, self.width, self.cum, self.area
+        t = delta[None, :] - delta[:, None]                   # t[p, l] = delta_l - delta_p
+        b = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, hist.shape[2] - 1)
+        at = np.clip(t, 0.0, edges[-1]) - edges[b]
+        k, bins = hist.shape[1], hist.shape[2]
+        pair = np.arange(k * k).reshape(k, k)
+        h = hist.reshape(-1)[pair * bins + b]
+        low, g0 = (a.reshape(-1)[pair * (bins + 1) + b] for a in (cum, area))
+        moved = np.where(t > 0, low + at * h / width[b], 0.0)
+        area_t = np.where(t > 0, g0 + at * low + h * at**2 / (2 * width[b]), 0.0)
+        beyond = np.maximum(t - edges[-1], 0.0)               # past the cap: linear, all moved
+        moved = np.where(beyond > 0, cum[:, :, -1], moved)
+        area_t = area_t + beyond * cum[:, :, -1]
+        self.moved = moved
+        pred = self.counts - moved.sum(axis=1) + moved.sum(axis=0)
+        return float((self.counts - self.target) @ delta + area_t.sum()), pred - self.target
+
+
+def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes: Sizes,
+                  prices: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """Prices (k,) whose predicted counts meet the sizes, the points the model leaves over or
+    under them, and the points (k, k) of ``p`` it moves to ``l``.
+
+    The model's counts are the gradient of a convex potential (`_Model.potential`), minimised by
+    L-BFGS-B with every price change within half the cap (where the histograms hold).
+
+    Parameters
+    ----------
+    hist : ndarray of shape (k, k, B)
+        Gap histograms of a pass at ``prices`` (`gap_histogram`, summed).
+    edges : ndarray of shape (B + 1,)
+    counts : ndarray of shape (k,)
+        The pass's counts.
+    sizes : Sizes
+    prices : ndarray of shape (k,)
+    """
+    model = _Model(hist.astype(np.float64), edges, counts.astype(np.float64),
+                   counts + nearest_gap(sizes, counts.astype(np.float64)))
+    half = edges[-1] / 2
+    found = minimize(model.potential, np.zeros(prices.shape[0]), jac=True, method="L-BFGS-B",
+                     bounds=[(-half, half)] * prices.shape[0],
+                     options={"maxiter": _ITERATIONS, "gtol": 1e-12 * half, "ftol": 1e-10})
+    miss = model.potential(found.x)[1]
+    return prices + found.x, int(np.ceil(np.abs(miss).sum() / 2)), model.moved
+
+
+def nearest_gap(sizes: Sizes, counts: np.ndarray) -> np.ndarray:
+    """What ``counts`` (k,) miss to the nearest counts within the bounds (positive: too few)."""
+    target = np.clip(counts, sizes.lo, sizes.hi).astype(np.float64)
+    diff = counts.sum() - target.sum()
+    room = (sizes.hi - target) if diff > 0 else (target - sizes.lo)
+    if diff and room.sum() > 0:
+        target += diff * room / room.sum()
+    return target - counts
