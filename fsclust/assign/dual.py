@@ -236,15 +236,14 @@ class DualSolver:
             u, excess = kernel.start(warm)
             limit = _warm_limit(n, k) if self.warm_limit is None else self.warm_limit * n
             used_warm = bool(excess[excess > 0].sum() <= limit)
-        ladder = time.perf_counter()
+        ladder = 0.0
         if not used_warm:
             if warm is not None and np.ptp(warm) > 2.0 * kernel.scale:
                 warm = None      # a spread beyond the costs' range: no information (round-off only)
+            ladder = time.perf_counter()
             cold = _cold_prices(cost, sizes, np.random.default_rng(_SEED), warm)
             ladder = time.perf_counter() - ladder
             u, excess = kernel.start(cold)
-        else:
-            ladder = 0.0
         stats = kernel.finish(u, excess)
         prices = _cluster_prices(u, k)
         certify = time.perf_counter()
