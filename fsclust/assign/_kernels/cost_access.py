@@ -7,13 +7,13 @@ A cost ``C`` reaches the kernels as one of
   (the caller's array, not a copy), ``CT`` (d, k) centers, ``w`` (n,) weights or (0,) for none,
   standing for ``C[i, j] = w_i * sum_t (X[i, t] - CT[t, j])^2``.
 
-`entry`, `load_row` and `n_cols` are overloaded on the two types, so one kernel source serves
-both; `as_view` wraps a dense matrix in the view's type (read as dense by `load_row` and `n_cols`),
-so that a large kernel needs to compile only once for both. The on-demand sum runs over ``t``
-in the same order as the dense distance kernel (`fsclust.assign._kernels.distance`) and the
-weight multiplies last, as in `SquaredEuclidean`, so a point's cost is the same float either
-way. `load_block` / `block_column` evaluate one column of a block of ``BLOCK`` rows at a time
-from local copies, which the compiler vectorises.
+`entry` and `load_row` are overloaded on the two types, so one kernel source serves both; `as_view`
+wraps a dense matrix in the view's type (read as dense by `load_row`), so that a large kernel needs
+to compile only once for both (the kernels take ``k`` from their other arrays). The on-demand sum
+runs over ``t`` in the same order as the dense distance kernel (`fsclust.assign._kernels.distance`)
+and the weight multiplies last, as in `SquaredEuclidean`, so a point's cost is the same float either
+way. `load_block` / `block_column` evaluate one column of a block of ``BLOCK`` rows at a time from
+local copies, which the compiler vectorises.
 """
 
 from __future__ import annotations
@@ -28,11 +28,6 @@ BLOCK = 256           # rows per block of the on-demand O(nk) passes
 
 def entry(C, i, j):   # pragma: no cover - numba-only (see the overload)
     """``C[i, j]`` for a dense or on-demand cost."""
-    raise NotImplementedError
-
-
-def n_cols(C):        # pragma: no cover - numba-only
-    """Number of clusters ``k``."""
     raise NotImplementedError
 
 
@@ -84,7 +79,7 @@ def _load_row(C, i, out):
 
 def as_view(C: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A dense (n, k) C-ordered float64 matrix in the on-demand view's type: ``(C, (0, 0), (0,))``
-    (`load_row` and `n_cols` read it as dense), so a kernel taking either form compiles once."""
+    (`load_row` reads it as dense), so a kernel taking either form compiles once."""
     return C, np.empty((0, 0)), np.empty(0)
 
 
@@ -102,13 +97,6 @@ def row_keys(C, i, p, out):
     base = out[p]
     for j in range(out.shape[0]):
         out[j] -= base
-
-
-@overload(n_cols)
-def _n_cols(C):
-    if isinstance(C, types.Array):
-        return lambda C: C.shape[1]
-    return lambda C: C[0].shape[1] if is_dense(C) else C[1].shape[1]
 
 
 @nb.njit(cache=True, inline="always")
