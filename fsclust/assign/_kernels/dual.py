@@ -19,29 +19,32 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
   ``p`` with key ``< tau[p, l]`` is in the list (entries of points that left ``p`` are dropped
   lazily); a full list has ``tau`` = its last key. ``filled`` (k,) marks rows built so far
   (rows are built lazily, on the first read, unless the whole set is filled in one pass).
-* ``W`` (k, k): cached exact list fronts (NaN: recompute). ``row`` (k,): one point's keys.
+* ``W`` (2, k, k): every list's front, kept up to date: ``W[0, p, v]`` the cheapest key of
+  ``(p, v)`` when ``W[1, p, v]`` is 1, else (0) the lower bound ``tau[p, v]`` on it (the list
+  cannot tell). The searches read these dense rows only. ``row`` (k,): one point's keys.
 * ``stats`` (3,): work done, for the solver's report: rows scanned by `_fill_all`, member rows
   read by `_fill_row`, nodes settled by `_dijkstra`.
-* Shortest-path scratch: ``dist`` (K,) distances and the rows of ``tree`` (7, K) int64:
+* Shortest-path scratch: ``dist`` (K,) distances and the rows of ``tree`` (6, K) int64:
   ``pred`` tree predecessors (-1: root or unreached), ``order`` settled nodes in settling order,
   ``memo`` units a tree path can carry (-1: unknown), ``stack`` a path being walked, ``done``
-  settled (0/1), ``bound`` the tentative distance is only a lower bound (0/1), ``rem`` the
-  unsettled nodes (row indices ``_PRED`` ... ``_REM``).
+  settled (0/1), ``bound`` the tentative distance is only a lower bound (0/1) (row indices
+  ``_PRED`` ... ``_BOUND``).
 
 numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
 (``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
 separately compiled function's LLVM module is linked into, and optimised again in, each caller. So
-the few large helpers (`_fill_all`, `_fill_row`, `_front`, `_move`, `_dijkstra`, `_path_amount`)
+the few large helpers (`_fill_all`, `_fill_row`, `_refresh`, `_move`, `_relax`, `_dijkstra`,
+`_path_amount`)
 are compiled once each as ``_helper``s (no Python or C wrappers, which would unbox the whole
 bundle; LLVM still inlines them at run time). The single-caller wrappers around them, `_push` /
 `_insert` and the argmin row scan are inlined; the small helpers that take arrays and have several
-callers (`_known_front`, `_dummy_arc`, `_sift_down`) are ``_helper``s: one compilation, and LLVM
+callers (`_set_fronts`, `_dummy_arc`, `_sift_down`) are ``_helper``s: one compilation, and LLVM
 inlines them (an IR-inlined copy is typed and lowered at every call site; measured, a few tenths
 of a second less). `_sort_row` is a heap sort of the heaps `_push` builds (``np.argsort`` cost
 seconds to compile). The shortest-path kernels run without numba's reference counting
 (``_nrt=False``, also inherited by what they call): with it, every use of ``st`` (a copy into an
 inlined helper, each exit from one) increfs or decrefs every array of the bundle, which was most
-of their LLVM IR and of its lowering; so they allocate nothing (all scratch, ``row`` and ``rem``
+of their LLVM IR and of its lowering; so they allocate nothing (all scratch, ``row``
 too, lives in `State`) and the bundle holds few arrays (the int scratch is one ``tree``): each
 array makes every call with ``st`` longer to compile.
 """
@@ -65,9 +68,9 @@ _ZERO = np.int64(0)
 # (which unbox the whole `State` and are linked into, and optimised again in, every caller), and
 # without reference counting (module docstring)
 _helper = nb.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=False)
-# rows of the shortest-path scratch ``tree`` (7, K) int64 (one array: each array of `State` makes
+# rows of the shortest-path scratch ``tree`` (6, K) int64 (one array: each array of `State` makes
 # every call with the bundle longer to compile); kernels with ``_nrt=False`` must not allocate
-_PRED, _ORDER, _MEMO, _STACK, _DONE, _BOUND, _REM = 0, 1, 2, 3, 4, 5, 6
+_PRED, _ORDER, _MEMO, _STACK, _DONE, _BOUND = 0, 1, 2, 3, 4, 5
 
 
 class State(NamedTuple):
@@ -107,8 +110,8 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
     return State(C, a, u, e, cap, f, *links,
                  keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
                  count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
-                 filled=np.zeros(k, np.bool_), W=np.full((k, k), np.nan),
-                 dist=np.empty(K), tree=np.empty((7, K), np.int64), row=np.empty(k),
+                 filled=np.zeros(k, np.bool_), W=np.full((2, k, k), np.nan),
+                 dist=np.empty(K), tree=np.empty((6, K), np.int64), row=np.empty(k),
                  stats=np.zeros(3, np.int64))
 
 
@@ -198,7 +201,6 @@ def _fill_all(st, rho, rows, u):
     k = st.cap.shape[0]
     keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
     count[:, :] = 0
-    st.W[:, :] = np.nan
     for p in range(k):
         for v in range(k):
             tau[p, v] = rho + u[v] - u[p]
@@ -212,6 +214,7 @@ def _fill_all(st, rho, rows, u):
                 _push(keys, idx, count, tau, p, v, row[v], i)
     for p in range(k):
         _sort_row(keys, idx, count, p)
+        _set_fronts(st.W, keys, count, tau, p)
     st.filled[:] = True
 
 
@@ -232,17 +235,24 @@ def _fill_row(st, p):
                 _push(keys, idx, count, tau, p, v, row[v], i)
         i = st.nxt[i]
     _sort_row(keys, idx, count, p)
+    _set_fronts(st.W, keys, count, tau, p)
     st.filled[p] = True
 
 
 @_helper
-def _front(st, p, v):
-    """``(w, exact)``: the cheapest key ``w = min_{i in p} C[i, v] - C[i, p]`` (inf when ``p`` is
-    empty; the point is ``idx[p, v, 0]``), cached in ``W``, or, when the list cannot tell
-    (``exact`` False), the lower bound ``tau[p, v]`` on it."""
-    if not st.filled[p]:
-        _fill_row(st, p)
-    keys, idx, count, tau = st.keys, st.idx, st.count, st.tau
+def _set_fronts(W, keys, count, tau, p):
+    """``W`` of every list of row ``p``, whose entries are all members of ``p`` (just built)."""
+    for v in range(tau.shape[1]):
+        if count[p, v] > 0:
+            W[0, p, v], W[1, p, v] = keys[p, v, 0], 1.0
+        else:                             # empty: nothing below tau; exact when nothing at all
+            W[0, p, v], W[1, p, v] = tau[p, v], 1.0 if tau[p, v] == _INF else 0.0
+
+
+@_helper
+def _refresh(st, p, v):
+    """Drop the entries of ``(p, v)`` that left ``p`` from its front and set its ``W``."""
+    keys, idx, count = st.keys, st.idx, st.count
     c = count[p, v]
     drop = 0
     while drop < c and st.a[idx[p, v, drop]] != p:
@@ -251,58 +261,40 @@ def _front(st, p, v):
         for t in range(drop, c):
             keys[p, v, t - drop] = keys[p, v, t]
             idx[p, v, t - drop] = idx[p, v, t]
-        c -= drop
-        count[p, v] = c
-    if c > 0 and keys[p, v, 0] <= tau[p, v]:
-        st.W[p, v] = keys[p, v, 0]
-        return keys[p, v, 0], True
-    if tau[p, v] == _INF:
-        st.W[p, v] = _INF
-        return _INF, True
-    return tau[p, v], False
+        count[p, v] = c - drop
+    if count[p, v] > 0:
+        st.W[0, p, v], st.W[1, p, v] = keys[p, v, 0], 1.0
+    else:
+        st.W[0, p, v], st.W[1, p, v] = st.tau[p, v], 1.0 if st.tau[p, v] == _INF else 0.0
 
 
 @nb.njit(cache=True, inline="always")
 def _exact_front(st, p, v):
-    """The exact cheapest key of ``(p, v)``; rebuilds row ``p`` from all its members if needed
+    """The exact cheapest key of ``(p, v)`` (inf when ``p`` is empty; the point is
+    ``idx[p, v, 0]``); rebuilds row ``p`` from all its members when its list only bounds it
     (one read of each member's row refreshes all k lists of the row)."""
-    w, exact = _front(st, p, v)
-    if not exact:
+    if st.W[1, p, v] == 0.0:
         _fill_row(st, p)
-        w, exact = _front(st, p, v)
-    return w
-
-
-@_helper
-def _known_front(W, filled, count, tau, p, v):
-    """``(w, exact, known)``: `_front` when it needs no look at the list (``known``): the cached
-    ``W``, or the bound ``tau`` of an empty built list (on a large k most pairs of clusters are far
-    apart and have no boundary points, and this is the common case)."""
-    w = W[p, v]
-    if not np.isnan(w):
-        return w, True, True
-    if filled[p] and count[p, v] == 0:
-        return tau[p, v], tau[p, v] == _INF, True
-    return w, False, False
+    return st.W[0, p, v]
 
 
 @_helper
 def _move(st, i, p, v):
-    """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``;
-    cached fronts ``W`` that were ``i`` go stale."""
+    """Move point ``i`` from cluster ``p`` to ``v`` and enter it into the lists of row ``v``,
+    keeping the fronts ``W`` of both rows up to date."""
     k = st.cap.shape[0]
     keys, idx, count, tau, W = st.keys, st.idx, st.count, st.tau, st.W
     head, nxt, prv = st.head, st.nxt, st.prv
+    st.a[i] = v
     for m in range(k):
         if count[p, m] > 0 and idx[p, m, 0] == i:
-            W[p, m] = np.nan
+            _refresh(st, p, m)
     if prv[i] >= 0:
         nxt[prv[i]] = nxt[i]
     else:
         head[p] = nxt[i]
     if nxt[i] >= 0:
         prv[nxt[i]] = prv[i]
-    st.a[i] = v
     prv[i] = -1
     nxt[i] = head[v]
     if head[v] >= 0:
@@ -317,7 +309,7 @@ def _move(st, i, p, v):
         if key < tau[v, m]:
             _insert(keys, idx, count, tau, v, m, key, i)
             if idx[v, m, 0] == i:
-                W[v, m] = key
+                W[0, v, m], W[1, v, m] = key, 1.0
 
 
 _BLOCKS = 64          # row blocks of the O(nk) passes, run on every core (results do not depend on it)
@@ -476,9 +468,7 @@ def _edge(st, p, v):
     """Reduced weight of the usable arc ``p -> v`` (inf when unusable)."""
     k = st.cap.shape[0]
     if p < k and v < k:
-        w = st.W[p, v]
-        if np.isnan(w):
-            w = _exact_front(st, p, v)
+        w = _exact_front(st, p, v)
         return w - st.u[v] + st.u[p] if w < _INF else _INF
     return _dummy_arc(st.u, st.f, st.cap, k, p, v)
 
@@ -489,10 +479,7 @@ def _through(st, s, v):
     k = st.cap.shape[0]
     dist, u = st.dist, st.u
     if s < k and v < k:
-        w, exact, known = _known_front(st.W, st.filled, st.count, st.tau, s, v)
-        if not known:
-            w, exact = _front(st, s, v)
-        return max(dist[s] + u[s] + w - u[v], dist[s]), exact
+        return max(dist[s] + u[s] + st.W[0, s, v] - u[v], dist[s]), st.W[1, s, v] != 0.0
     return dist[s] + max(_dummy_arc(u, st.f, st.cap, k, s, v), 0.0), True
 
 
@@ -521,6 +508,55 @@ def _resolve(st, settled, v, strict):
         _fill_row(st, arg)
 
 
+@nb.njit(cache=True, inline="always")
+def _nearest(dist, done):
+    """The unsettled node with the smallest tentative distance (lowest on ties) and that
+    distance; ``(-1, inf)`` when none is reachable."""
+    p = _NONE
+    best = _INF
+    for j in range(dist.shape[0]):
+        if done[j] == 0 and dist[j] < best:
+            best, p = dist[j], j
+    return p, best
+
+
+@_helper
+def _relax(st, p, best):
+    """Relax the arcs out of the node ``p`` just settled at distance ``best``; returns the next
+    node to settle and its distance, as `_nearest` (one sweep over the nodes does both: each
+    cluster's arcs are a dense row of ``W``)."""
+    k = st.cap.shape[0]
+    u, dist, W = st.u, st.dist, st.W
+    pred, done, bound = st.tree[_PRED], st.tree[_DONE], st.tree[_BOUND]
+    nxt = _NONE
+    near = _INF
+    base = best + u[p] if p < k else 0.0
+    for v in range(k):
+        if done[v] == 0:
+            if p < k:
+                nd = max(base + W[0, p, v] - u[v], best)
+                lower = W[1, p, v] == 0.0
+            else:                         # out of the dummy node
+                nd = best + max(_dummy_arc(u, st.f, st.cap, k, p, v), 0.0)
+                lower = False
+            if nd < dist[v]:
+                dist[v] = nd
+                pred[v] = p
+                bound[v] = lower
+            if dist[v] < near:
+                near, nxt = dist[v], v
+    if dist.shape[0] > k and done[k] == 0:
+        if p < k:                         # into the dummy node
+            nd = best + max(_dummy_arc(u, st.f, st.cap, k, p, k), 0.0)
+            if nd < dist[k]:
+                dist[k] = nd
+                pred[k] = p
+                bound[k] = False
+        if dist[k] < near:
+            near, nxt = dist[k], k
+    return nxt, near
+
+
 @_helper
 def _dijkstra(st, strict):
     """Shortest paths from all over-full nodes until every under-full node is settled.
@@ -530,40 +566,26 @@ def _dijkstra(st, strict):
     ``strict``, the search stops instead, returning -1 settled nodes: see `_resolve`).
     Returns the number of settled nodes (in ``order``) and the largest settled distance.
     """
-    k = st.cap.shape[0]
-    e, u, dist = st.e, st.u, st.dist
+    e, dist = st.e, st.dist
     pred, order, done, bound = st.tree[_PRED], st.tree[_ORDER], st.tree[_DONE], st.tree[_BOUND]
-    K = e.shape[0]
     sinks = 0
-    rem = st.tree[_REM]                   # unsettled nodes (settling swaps one out)
-    for j in range(K):
+    for j in range(e.shape[0]):
         dist[j] = 0.0 if e[j] > 0 else _INF
         pred[j] = -1
         done[j] = False
         bound[j] = False
-        rem[j] = j
         if e[j] < 0:
             sinks += 1
-    n_rem = K
     settled = _ZERO
     top = 0.0
-    while sinks > 0:
-        p = _NONE
-        at = _NONE
-        best = _INF
-        for r in range(n_rem):            # the smallest tentative distance, lowest node on ties
-            j = rem[r]
-            if dist[j] < best or (dist[j] == best and j < p):
-                best, p, at = dist[j], j, r
-        if p < 0:
-            break
+    p, best = _nearest(dist, done)
+    while sinks > 0 and p >= 0:
         if bound[p]:
             if not _resolve(st, settled, p, strict):
                 return _NONE, top
             bound[p] = False
+            p, best = _nearest(dist, done)
             continue
-        n_rem -= 1
-        rem[at] = rem[n_rem]
         st.stats[2] += 1
         done[p] = True
         order[settled] = p
@@ -573,23 +595,7 @@ def _dijkstra(st, strict):
             sinks -= 1
             if sinks == 0:
                 break
-        for r in range(n_rem):
-            v = rem[r]
-            if p < k and v < k:
-                w, exact, known = _known_front(st.W, st.filled, st.count, st.tau, p, v)
-                if not known:
-                    w, exact = _front(st, p, v)
-                nd = max(best + u[p] + w - u[v], best)
-                lower = not exact
-            elif p == k or v == k:
-                nd = best + max(_dummy_arc(st.u, st.f, st.cap, k, p, v), 0.0)
-                lower = False
-            else:
-                continue
-            if nd < dist[v]:
-                dist[v] = nd
-                pred[v] = p
-                bound[v] = lower
+        p, best = _relax(st, p, best)
     return settled, top
 
 
