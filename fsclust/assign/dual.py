@@ -46,15 +46,22 @@ _MAX_WIDEN = 3            # then rows that the lists cannot answer are rebuilt o
 _WIDEN_MIN_K = 32         # fewer clusters: rebuild rows one by one at once (at most k, each cheap)
 
 
-def _candidates(k: int) -> int:
-    """Candidates per list ``T = min(128, 3200 / k)``, at least 4 (the lists hold ``3200 k``
-    entries). Lists are filled in random order of pairs, so the (k, k, T) arrays should stay in
-    cache; fewer candidates run out sooner, which costs row rebuilds. Measured (whole fits,
-    15 iterations, CPU ms per iteration, 128 or the 64 MB cap -> this rule): n = 1e4, d = 2,
-    k = 100: 24.5 -> 18.7; d = 32: 125 -> 93; n = 1e5, d = 32, k = 100: 484 -> 423; n = 5e4,
-    d = 32, k = 50: 176 -> 151; n = 2e4, d = 32, k = 300: 651 -> 455; but k = 10: 32 candidates
-    cost 2x against 128."""
-    return int(max(4, min(128, 3200 // max(k, 1))))
+def _candidates(n: int, k: int) -> int:
+    """Candidates per list: ``T = min(128, 3200 / k)``, times ``n / (2500 k)`` for clusters of more
+    than 5,000 points, at least 4 and at most ``2**22 / k**2`` (64 MB of lists).
+
+    Lists are filled in random order of pairs, so the (k, k, T) arrays should stay in cache;
+    fewer candidates run out sooner, and an exhausted row is rebuilt from all ``n / k`` members of
+    its cluster. Measured (whole fits, 15 iterations, CPU ms per iteration, 128 or the 64 MB cap ->
+    ``3200 / k``): n = 1e4, d = 2, k = 100: 24.5 -> 18.7; d = 32: 125 -> 93; n = 1e5, d = 32,
+    k = 100: 484 -> 423; n = 5e4, d = 32, k = 50: 176 -> 151; n = 2e4, d = 32, k = 300: 651 -> 455;
+    but k = 10: 32 candidates cost 2x against 128. With 10,000 points a cluster the rebuilds
+    dominate (one solve of a fit at n = 1e6, k = 100, T = 32 -> 128: d = 2 1.03 -> 0.52 s, member
+    rows read to rebuild 1.03 n -> 0.04 n; d = 32 7.6 -> 5.6-6.3 s, 2.16 n -> 0.2 n), while at
+    1,000 a cluster T = 128 is still 15 % slower (n = 1e5, k = 100, d = 2 and 32).
+    """
+    base = max(1, 3200 // max(k, 1)) * max(1, n // (2500 * max(k, 1)))
+    return int(max(4, min(128, base, 2**22 // max(k * k, 1))))
 
 
 def _boundary_size(n: int, excess: int, k: int) -> int:
@@ -143,7 +150,7 @@ class _Kernel:
             return {"rounds": 0, "moves": 0, "widened": 0, "scanned": 0, "rebuilt": 0, "settled": 0}
         u0, a0 = u.copy(), self.labels.copy()
         state = self.k.new_state(self.cost, self.labels, u, excess, self.cap, self.f, self.links,
-                                 _candidates(k))
+                                 _candidates(n, k))
         rho, rounds, moves, widened = _boundary(self.regret, _boundary_size(n, total, k)), 0, 0, 0
         while True:
             rows = (np.flatnonzero((self.regret < rho) | (self.labels != a0)) if np.isfinite(rho)
