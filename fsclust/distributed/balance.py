@@ -26,13 +26,20 @@ from fsclust.problem.sizes import Sizes
 
 __all__ = ["gap_edges", "gap_histogram", "gaps", "nearest_gap", "newton_prices"]
 
-_BINS = 32            # geometric bins of the gaps, each sqrt(2) wider than the one before
+_BINS = 32            # geometric edges of the gap bins (each sqrt(2) above the last), and as many linear
 _ITERATIONS = 150     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
 
 
 def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
-    """Bin edges (bins + 1,): 0, then ``cap * 2**(-j / 2)`` up to ``cap``."""
-    return np.r_[0.0, cap * 2.0 ** (np.arange(-(bins - 1), 1) / 2.0)]
+    """Bin edges (at most 2 bins + 1,): 0, ``cap * 2**(-j / 2)`` for ``j < bins`` and ``cap * j / bins``
+    for ``0 < j <= bins``, sorted.
+
+    The geometric edges resolve the small moves near 0; the linear ones the large moves of
+    clusters far from the others (up to the cap), where the counts grow fastest with the gap and a
+    bin that is linear within would overcount (half-octave bins alone: ~2x the excess after the
+    second Newton step)."""
+    geometric = cap * 2.0 ** (np.arange(-(bins - 1), 1) / 2.0)
+    return np.unique(np.r_[0.0, geometric, cap * np.arange(1, bins + 1) / bins])
 
 
 def gaps(reduced: np.ndarray, labels: np.ndarray) -> np.ndarray:
