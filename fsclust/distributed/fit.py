@@ -144,37 +144,46 @@ class _Assigner:
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
         the points (and well over the sampling noise) to move; then new prices come from the exact
         solve of the sample (under the sizes scaled to it; its costs on demand, `PointCosts`). The
-        boundary lists about eight times the points expected to move (the previous step's moves
-        with warm prices, ``sqrt(n k) / 2`` with new ones; Newton passes correct the prices when the
-        pass finds more)."""
+        boundary lists about eight times the points expected to move (with warm prices the previous
+        step's moves, or the sample's net count changes since that step if more (its own shift: the
+        sample's bias, ~0.8 n sqrt(k / m) points over or under the sizes, cancels); with new ones
+        ``sqrt(n k) / 2``; Newton passes correct the prices when the pass finds more)."""
         (m, k), n = (self.sample.X.shape[0], centers.shape[0]), self.data.n
         sizes = scaled_sizes(self.data.sizes, n, m)
         noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
         view = None if warm is None else self._view(centers, warm)
-        excess = np.inf if view is None else count_excess(np.bincount(view[0], minlength=k), sizes) * n / m
+        counts = None if view is None else np.bincount(view[0], minlength=k)
+        excess = np.inf if counts is None else count_excess(counts, sizes) * n / m
+        before = self._before(warm, k)
         fresh = excess > max(_WARM_SHARE * n, 2 * noise)
         if fresh:
             cost = PointCosts(self.sample.X, centers, self.sample.w, checked=True)
-            prices = DualSolver().solve(cost, self._sample_sizes(sizes, warm), warm_start=warm).prices
+            prices = DualSolver().solve(cost, self._sample_sizes(sizes, before), warm_start=warm).prices
             expected = 0.0 if m == n else 0.5 * np.sqrt(n * k)
             view = self._view(centers, prices)
-        else:
-            prices, expected = warm, max(self.last.info["moves"], excess - noise)
+        else:                              # the sample's own shift since the last step, else its excess
+            shift = excess - noise if before is None else 0.5 * np.abs(counts - before).sum() * n / m
+            prices, expected = warm, max(self.last.info["moves"], shift)
         self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
         labels, regret, top = view
         loose = regret[regret > 0]
         cap = float(np.quantile(loose, _CAP)) if loose.size and m < n and fresh else None
         return prices, self._boundary(labels, regret, top, sizes), self.target, cap
 
-    def _sample_sizes(self, sizes: Sizes, warm: np.ndarray | None) -> Sizes:
+    def _before(self, warm: np.ndarray | None, k: int) -> np.ndarray | None:
+        """The sample's counts (k,) under the last step's centers and prices (None on a first step)."""
+        if warm is None or self.last is None:
+            return None
+        return np.bincount(self._view(self.centers, self.last.prices)[0], minlength=k)
+
+    def _sample_sizes(self, sizes: Sizes, before: np.ndarray | None) -> Sizes:
         """Sizes of the sample's solve: ``sizes`` (scaled to it), or, after a step of this run with
-        exact sizes, the sample's counts under that step's centers and prices: the full counts
-        met the sizes there, so these counts carry the sample's own bias per cluster (which
-        changes little with the centers) and the solve's prices miss the sizes by less."""
-        if warm is None or self.last is None or not self.data.sizes.exact:
+        exact sizes, the sample's counts under that step's centers and prices (``before``): the
+        full counts met the sizes there, so these counts carry the sample's own bias per cluster
+        (which changes little with the centers) and the solve's prices miss the sizes by less."""
+        if before is None or not self.data.sizes.exact or (before == 0).any():
             return sizes
-        counts = np.bincount(self._view(self.centers, self.last.prices)[0], minlength=sizes.n_clusters)
-        return sizes if (counts == 0).any() else Sizes.from_counts(counts)
+        return Sizes.from_counts(before)
 
     def _boundary(self, labels: np.ndarray, regret: np.ndarray, top: float, sizes: Sizes) -> np.ndarray:
         """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's labels

@@ -59,7 +59,7 @@ _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists
 _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
 _REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
-_SETTLE = 64          # ... or when at most 1/64 of the listed points are over or under the sizes
+_SETTLE = 256         # ... or when at most 1/64 of the listed points are over or under the sizes
 _LAST = 0.005         # a Newton step from a pass this close (share of n) lists its pairs as wide as it
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
 
@@ -334,6 +334,16 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.nd
     return labels, prices
 
 
+def _attempt(lists: Lists, counts: np.ndarray, sizes: Sizes, state: _Pass, tol: float,
+             top: float) -> tuple[np.ndarray, np.ndarray] | _Short:
+    """`_solve_listed` at the pass's state, or its `_Short` without its traceback (whose frames
+    would keep the solve's cost matrix alive through the next pass or refill)."""
+    try:
+        return _solve_listed(lists, counts, sizes, state.centers, state.prices, state.rho, tol, top)
+    except _Short as short:
+        return short.with_traceback(None)
+
+
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
                     rho: np.ndarray, limit: int | None = None, cap: float | None = None) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
@@ -368,21 +378,17 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
                   None if cap is None else gap_edges(cap))
     total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
-    while True:
-        try:
-            labels, final = _solve_listed(lists, total.counts, data.sizes, state.centers, state.prices,
-                                          state.rho, tol, total.top)
-            break
-        except _Short as short:
-            if state.passes > _MAX_ROUNDS:
-                raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
-                                  "refills") from None
-            if short.prices is not None and 4 * short.rows.sum() > k and state.rescans < _MAX_RESCANS:
-                total = state.rescan(short, total.top)    # many rows short: a new pass at the better prices
-                lists = total.lists
-            else:
-                state.grow(short, total.top)
-                lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
+    while isinstance(short := _attempt(lists, total.counts, data.sizes, state, tol, total.top), _Short):
+        if state.passes > _MAX_ROUNDS:
+            raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
+                              "refills") from None
+        if short.prices is not None and 4 * short.rows.sum() > k and state.rescans < _MAX_RESCANS:
+            total = state.rescan(short, total.top)    # many rows short: a new pass at the better prices
+            lists = total.lists
+        else:
+            state.grow(short, total.top)
+            lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
+    labels, final = short
     return _finish(state, total, lists, labels, final, {"passes": state.passes, "balances": state.balances,
                                                        "candidates": lists.n_points})
 
