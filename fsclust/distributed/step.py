@@ -59,7 +59,7 @@ _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists
 _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
 _REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
-_SETTLE = 256         # ... or when at most 1/64 of the listed points are over or under the sizes
+_SETTLE = 256         # ... or when at most 1/256 of the listed points are over or under the sizes
 _LAST = 0.005         # a Newton step from a pass this close (share of n) lists its pairs as wide as it
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
 
