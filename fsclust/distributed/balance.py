@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 from scipy.optimize import minimize
 
@@ -26,13 +27,20 @@ from fsclust.problem.sizes import Sizes
 
 __all__ = ["gap_edges", "gap_histogram", "gaps", "nearest_gap", "newton_prices"]
 
-_BINS = 32            # geometric bins of the gaps, each sqrt(2) wider than the one before
+_BINS = 32            # geometric edges of the gap bins (each sqrt(2) above the last), and as many linear
 _ITERATIONS = 150     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
 
 
 def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
-    """Bin edges (bins + 1,): 0, then ``cap * 2**(-j / 2)`` up to ``cap``."""
-    return np.r_[0.0, cap * 2.0 ** (np.arange(-(bins - 1), 1) / 2.0)]
+    """Bin edges (at most 2 bins + 1,): 0, ``cap * 2**(-j / 2)`` for ``j < bins`` and ``cap * j / bins``
+    for ``0 < j <= bins``, sorted.
+
+    The geometric edges resolve the small moves near 0; the linear ones the large moves of
+    clusters far from the others (up to the cap), where the counts grow fastest with the gap and a
+    bin that is linear within would overcount (half-octave bins alone: ~2x the excess after the
+    second Newton step)."""
+    geometric = cap * 2.0 ** (np.arange(-(bins - 1), 1) / 2.0)
+    return np.unique(np.r_[0.0, geometric, cap * np.arange(1, bins + 1) / bins])
 
 
 def gaps(reduced: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -54,6 +62,10 @@ def gaps(reduced: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def gap_histogram(gap: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Counts (k, k, B) of the gaps of every member of ``p`` to every ``l`` below ``edges[-1]``.
 
+    One numba pass over the gaps (a binary search in the edges per gap below the cap): 0.06 s for
+    100,000 x 100 gaps where the numpy form (select, search, bincount) took 0.2 s, as long as the
+    rest of a cold pass's block task.
+
     Parameters
     ----------
     gap : ndarray of shape (m, k)
@@ -63,10 +75,32 @@ def gap_histogram(gap: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.
         Increasing bin edges from 0 (`gap_edges`).
     """
     k, bins = gap.shape[1], edges.shape[0] - 1
-    at, to = np.nonzero(gap < edges[-1])
-    b = np.minimum(np.searchsorted(edges, gap[at, to], side="right") - 1, bins - 1)
-    flat = np.bincount((labels[at] * k + to) * bins + b, minlength=k * k * bins)
-    return flat.reshape(k, k, bins).astype(np.int64)
+    out = np.zeros((k, k, bins), np.int64)
+    _count_gaps(np.ascontiguousarray(gap, dtype=np.float64), np.asarray(labels, dtype=np.int64),
+                np.asarray(edges, dtype=np.float64), out)
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _count_gaps(gap, labels, edges, out):
+    """Add to ``out[p, l, b]`` every gap of a member of ``p`` to ``l`` in ``[edges[b], edges[b + 1])``
+    (the last bin closed at the cap is excluded: gaps ``>= edges[-1]`` are not counted)."""
+    m, k = gap.shape
+    bins = edges.shape[0] - 1
+    cap = edges[bins]
+    for i in range(m):
+        p = labels[i]
+        for j in range(k):
+            g = gap[i, j]
+            if g < cap:
+                lo, hi = 0, bins              # edges[lo] <= g < edges[hi]
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if edges[mid] <= g:
+                        lo = mid
+                    else:
+                        hi = mid
+                out[p, j, lo] += 1
 
 
 @dataclass(eq=False)

@@ -20,6 +20,7 @@ import numpy as np
 
 from fsclust._validation import as_int, as_rng, fail
 from fsclust.assign.base import Assignment
+from fsclust.assign.costs import PointCosts
 from fsclust.assign.dual import DualSolver
 from fsclust.distributed.blocks import (
     block_costs,
@@ -42,6 +43,7 @@ __all__ = ["Sample", "StepLabels", "Tuning", "assign_points", "certify", "draw_s
 _SAMPLE = 65_536          # rows of the client-side sample (init and first prices)
 _MAX_LISTED = 200_000     # at most this many points listed by a first pass (d + 4 numbers each)
 _WARM_SHARE = 0.02        # keep warm prices while they leave at most this share of points to move
+_ROWS = 8192              # sample rows per block of costs on the client
 _CAP = 0.9                # gap histograms up to this quantile of the sample's regrets (room for big moves)
 
 
@@ -74,7 +76,8 @@ def draw_sample(data: DaskData, m: int, rng: np.random.Generator) -> Sample:
     rows = np.sort(rng.choice(data.n, size=min(m, data.n), replace=False))
     parts = [data.X[rows]] + ([] if data.weight is None else [data.weight[rows]])
     got = dask.compute(*parts)
-    return Sample(np.asarray(got[0], dtype=np.float64), None if data.weight is None else got[1])
+    w = None if data.weight is None else np.ascontiguousarray(got[1], dtype=np.float64)
+    return Sample(np.ascontiguousarray(got[0], dtype=np.float64), w)
 
 
 @dataclass(eq=False)
@@ -119,6 +122,19 @@ class _Assigner:
     def cost(self, data: Any, centers: np.ndarray) -> np.ndarray:
         return centers                     # the workers compute the costs
 
+    def _view(self, centers: np.ndarray, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Labels (m,) and `regrets` (m,) of the sample's reduced costs ``C - prices``, and their
+        largest magnitude, computed in blocks of `_ROWS` rows: the client never holds the sample's
+        (m, k) cost matrix."""
+        X, w = self.sample.X, self.sample.w
+        labels, regret, top = np.empty(X.shape[0], np.int64), np.empty(X.shape[0]), 0.0
+        for at in range(0, X.shape[0], _ROWS):
+            rows = slice(at, at + _ROWS)
+            reduced = block_costs(X[rows], None if w is None else w[rows], centers) - prices
+            labels[rows], regret[rows] = reduced.argmin(axis=1), regrets(reduced)
+            top = max(top, float(np.abs(reduced).max(initial=0.0)))
+        return labels, regret, top
+
     def _prices(self, centers: np.ndarray,
                 warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None]:
         """Prices for a step, its boundary (k,), the number of points it aims to list and the cap of
@@ -127,45 +143,54 @@ class _Assigner:
 
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
         the points (and well over the sampling noise) to move; then new prices come from the exact
-        solve of the sample (under the sizes scaled to it). The boundary lists about eight times
-        the points expected to move (the previous step's moves with warm prices, ``sqrt(n k) / 2``
-        with new ones; Newton passes correct the prices when the pass finds more)."""
-        cost = block_costs(self.sample.X, self.sample.w, centers)
-        (m, k), n = cost.shape, self.data.n
+        solve of the sample (under the sizes scaled to it; its costs on demand, `PointCosts`). The
+        boundary lists about eight times the points expected to move (with warm prices the previous
+        step's moves, or the sample's net count changes since that step if more (its own shift: the
+        sample's bias, ~0.8 n sqrt(k / m) points over or under the sizes, cancels); with new ones
+        ``sqrt(n k) / 2``; Newton passes correct the prices when the pass finds more)."""
+        (m, k), n = (self.sample.X.shape[0], centers.shape[0]), self.data.n
         sizes = scaled_sizes(self.data.sizes, n, m)
         noise = 0.5 * n * np.sqrt(k / m) if m < n else 0.0
-        excess = np.inf if warm is None else count_excess(
-            np.bincount((cost - warm).argmin(axis=1), minlength=k), sizes) * n / m
+        view = None if warm is None else self._view(centers, warm)
+        counts = None if view is None else np.bincount(view[0], minlength=k)
+        excess = np.inf if counts is None else count_excess(counts, sizes) * n / m
+        before = self._before(warm, k)
         fresh = excess > max(_WARM_SHARE * n, 2 * noise)
         if fresh:
-            prices = DualSolver().solve(cost, self._sample_sizes(sizes, warm), warm_start=warm).prices
+            cost = PointCosts(self.sample.X, centers, self.sample.w, checked=True)
+            prices = DualSolver().solve(cost, self._sample_sizes(sizes, before), warm_start=warm).prices
             expected = 0.0 if m == n else 0.5 * np.sqrt(n * k)
-        else:
-            prices, expected = warm, max(self.last.info["moves"], excess - noise)
+            view = self._view(centers, prices)
+        else:                              # the sample's own shift since the last step, else its excess
+            shift = excess - noise if before is None else 0.5 * np.abs(counts - before).sum() * n / m
+            prices, expected = warm, max(self.last.info["moves"], shift)
         self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
-        cost -= prices                     # reduced costs from here on
-        regret = regrets(cost)
+        labels, regret, top = view
         loose = regret[regret > 0]
         cap = float(np.quantile(loose, _CAP)) if loose.size and m < n and fresh else None
-        return prices, self._boundary(cost, regret, sizes), self.target, cap
+        return prices, self._boundary(labels, regret, top, sizes), self.target, cap
 
-    def _sample_sizes(self, sizes: Sizes, warm: np.ndarray | None) -> Sizes:
+    def _before(self, warm: np.ndarray | None, k: int) -> np.ndarray | None:
+        """The sample's counts (k,) under the last step's centers and prices (None on a first step)."""
+        if warm is None or self.last is None:
+            return None
+        return np.bincount(self._view(self.centers, self.last.prices)[0], minlength=k)
+
+    def _sample_sizes(self, sizes: Sizes, before: np.ndarray | None) -> Sizes:
         """Sizes of the sample's solve: ``sizes`` (scaled to it), or, after a step of this run with
-        exact sizes, the sample's counts under that step's centers and prices: the full counts
-        met the sizes there, so these counts carry the sample's own bias per cluster (which
-        changes little with the centers) and the solve's prices miss the sizes by less."""
-        if warm is None or self.last is None or not self.data.sizes.exact:
+        exact sizes, the sample's counts under that step's centers and prices (``before``): the
+        full counts met the sizes there, so these counts carry the sample's own bias per cluster
+        (which changes little with the centers) and the solve's prices miss the sizes by less."""
+        if before is None or not self.data.sizes.exact or (before == 0).any():
             return sizes
-        old = block_costs(self.sample.X, self.sample.w, self.centers) - self.last.prices
-        counts = np.bincount(old.argmin(axis=1), minlength=old.shape[1])
-        return sizes if (counts == 0).any() else Sizes.from_counts(counts)
+        return Sizes.from_counts(before)
 
-    def _boundary(self, reduced: np.ndarray, regret: np.ndarray, sizes: Sizes) -> np.ndarray:
-        """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's reduced
-        costs (m, k) and their `regrets` (m,): a quantile of the (positive) regrets, and in a cluster
-        the sample finds over- or under-full beyond its noise, four times that excess."""
-        (m, k), n = reduced.shape, self.data.n
-        labels = reduced.argmin(axis=1)
+    def _boundary(self, labels: np.ndarray, regret: np.ndarray, top: float, sizes: Sizes) -> np.ndarray:
+        """Boundary (k,) of a pass that lists about ``self.target`` points, from the sample's labels
+        (m,), `regrets` (m,) and largest reduced cost ``top`` (`_view`): a quantile of the
+        (positive) regrets, and in a cluster the sample finds over- or under-full beyond its noise,
+        four times that excess."""
+        m, k, n = labels.shape[0], sizes.n_clusters, self.data.n
         loose = regret[regret > 0]         # solved prices leave ~k sample points tied
         rho = np.full(k, float(np.quantile(loose, min(1.0, self.target / n))) if loose.size else 0.0)
         if self.tuning.boundary is None and m < n:
@@ -174,7 +199,7 @@ class _Assigner:
             for p in np.flatnonzero((off > 0) & (counts > 0)):
                 share = min(1.0, 4 * off[p] / counts[p])
                 rho[p] = max(rho[p], float(np.quantile(regret[labels == p], share)))
-        tiny = 1e-12 * max(float(np.abs(reduced).max(initial=0.0)), 1e-300)
+        tiny = 1e-12 * max(top, 1e-300)
         return np.where(rho > 0, rho, tiny)
 
     def assign(self, centers: np.ndarray, warm: np.ndarray | None) -> Assignment:

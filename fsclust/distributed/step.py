@@ -54,11 +54,12 @@ __all__ = ["Step", "assignment_step", "count_excess", "list_limit"]
 
 _GROW = 2             # a refilled row is listed this much wider than the reduced key it lacked
 _DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on a dense matrix
+_ROWS = 8192          # listed points per block of costs on the client
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
 _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
 _REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
-_SETTLE = 64          # ... or when at most 1/64 of the listed points are over or under the sizes
+_SETTLE = 256         # ... or when at most 1/256 of the listed points are over or under the sizes
 _LAST = 0.005         # a Newton step from a pass this close (share of n) lists its pairs as wide as it
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
 
@@ -263,12 +264,19 @@ def _bound_prices(prices: np.ndarray, counts: np.ndarray, sizes: Sizes, reduced_
     return prices
 
 
-def _listed_costs(lists: Lists, centers: np.ndarray) -> np.ndarray | PointCosts:
-    """Costs of the listed points: the workers' function on a dense matrix, or (many points) on
-    demand, so the client never holds more than ~80 MB of them."""
-    if lists.n_points * centers.shape[0] <= _DENSE_CELLS:
-        return block_costs(lists.x, lists.w, centers)
-    return PointCosts(lists.x, centers, lists.w, checked=True)
+def _listed_costs(lists: Lists, centers: np.ndarray, ghost: np.ndarray) -> np.ndarray | PointCosts:
+    """Costs of the listed points: the workers' function on a dense matrix with the phantom rows
+    ``ghost`` (f, k) below them, filled in place by blocks of `_ROWS` points; or (many points, no
+    phantoms) on demand, so the client never holds more than `_DENSE_CELLS` of them."""
+    s, k = lists.n_points, centers.shape[0]
+    if s * k > _DENSE_CELLS:
+        return PointCosts(lists.x, centers, lists.w, checked=True)
+    out = np.empty((s + ghost.shape[0], k))
+    for at in range(0, s, _ROWS):
+        rows = slice(at, min(at + _ROWS, s))
+        out[rows] = block_costs(lists.x[rows], None if lists.w is None else lists.w[rows], centers)
+    out[s:] = ghost
+    return out
 
 
 def _phantoms(tau: np.ndarray, frozen: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray]:
@@ -300,15 +308,15 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.nd
     k, s = lists.k, lists.n_points
     frozen = counts - np.bincount(lists.base, minlength=k)
     tau = thresholds(lists, rho, warm)
-    cost = _listed_costs(lists, centers)
-    src, ghost = (_phantoms(tau, frozen, top) if s and isinstance(cost, np.ndarray)
+    src, ghost = (_phantoms(tau, frozen, top) if s and s * k <= _DENSE_CELLS
                   else (np.zeros(0, np.int64), np.zeros((0, k))))
+    cost = _listed_costs(lists, centers, ghost)
     held = frozen - np.bincount(src, minlength=k)
     reduced = _reduced_sizes(sizes, held, s + src.size)
     if s:
         solver = DualSolver()
         solver.warm_limit = np.inf        # the frozen points are priced by the warm start
-        result = solver.solve(np.vstack([cost, ghost]) if src.size else cost, reduced, warm_start=warm)
+        result = solver.solve(cost, reduced, warm_start=warm)
         labels, prices = result.labels[:s], result.prices
         moved = np.bincount(src[result.labels[s:] != src], minlength=k) > 0   # their lists are short
     else:
@@ -324,6 +332,16 @@ def _solve_listed(lists: Lists, counts: np.ndarray, sizes: Sizes, centers: np.nd
             need = np.where(over > 0, lift - (warm[None, :] - warm[:, None]), 0.0)
         raise _Short(bad, np.nan_to_num(need, posinf=np.inf), prices, np.nan_to_num(over, posinf=np.inf))
     return labels, prices
+
+
+def _attempt(lists: Lists, counts: np.ndarray, sizes: Sizes, state: _Pass, tol: float,
+             top: float) -> tuple[np.ndarray, np.ndarray] | _Short:
+    """`_solve_listed` at the pass's state, or its `_Short` without its traceback (whose frames
+    would keep the solve's cost matrix alive through the next pass or refill)."""
+    try:
+        return _solve_listed(lists, counts, sizes, state.centers, state.prices, state.rho, tol, top)
+    except _Short as short:
+        return short.with_traceback(None)
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
@@ -360,21 +378,17 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
                   None if cap is None else gap_edges(cap))
     total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
-    while True:
-        try:
-            labels, final = _solve_listed(lists, total.counts, data.sizes, state.centers, state.prices,
-                                          state.rho, tol, total.top)
-            break
-        except _Short as short:
-            if state.passes > _MAX_ROUNDS:
-                raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
-                                  "refills") from None
-            if short.prices is not None and 4 * short.rows.sum() > k and state.rescans < _MAX_RESCANS:
-                total = state.rescan(short, total.top)    # many rows short: a new pass at the better prices
-                lists = total.lists
-            else:
-                state.grow(short, total.top)
-                lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
+    while isinstance(short := _attempt(lists, total.counts, data.sizes, state, tol, total.top), _Short):
+        if state.passes > _MAX_ROUNDS:
+            raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
+                              "refills") from None
+        if short.prices is not None and 4 * short.rows.sum() > k and state.rescans < _MAX_RESCANS:
+            total = state.rescan(short, total.top)    # many rows short: a new pass at the better prices
+            lists = total.lists
+        else:
+            state.grow(short, total.top)
+            lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
+    labels, final = short
     return _finish(state, total, lists, labels, final, {"passes": state.passes, "balances": state.balances,
                                                        "candidates": lists.n_points})
 

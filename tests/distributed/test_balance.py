@@ -39,6 +39,22 @@ def test_gap_histogram_counts_every_gap_below_the_cap():
     assert np.all(np.diff(edges) > 0) and edges[0] == 0 and edges[-1] == 3.0
 
 
+def test_gap_histogram_matches_numpy_on_the_edges():
+    """The numba count bins every gap as a search in the edges does, gaps on an edge included."""
+    rng = np.random.default_rng(5)
+    cost = _costs(4, n=3000, k=9)
+    reduced = cost - rng.normal(size=9)
+    labels = reduced.argmin(axis=1)
+    gap = gaps(reduced, labels)
+    edges = gap_edges(float(np.quantile(gap[np.isfinite(gap)], 0.7)), bins=6)
+    gap[:20, 3] = edges[rng.integers(0, edges.size, 20)]          # on the edges, the cap included
+    gap[np.flatnonzero(labels[:20] == 3), 3] = np.inf                # the own column stays inf
+    at, to = np.nonzero(gap < edges[-1])
+    b = np.minimum(np.searchsorted(edges, gap[at, to], side="right") - 1, edges.size - 2)
+    want = np.bincount((labels[at] * 9 + to) * (edges.size - 1) + b, minlength=81 * (edges.size - 1))
+    assert np.array_equal(gap_histogram(gap, labels, edges), want.reshape(9, 9, -1))
+
+
 def test_model_gradient_is_the_predicted_counts():
     cost = _costs(1)
     edges = gap_edges(float(np.quantile(cost, 0.05)))

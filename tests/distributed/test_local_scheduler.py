@@ -34,3 +34,28 @@ def test_npy_array_reads_blocks_on_the_workers(tmp_path) -> None:
     np.testing.assert_array_equal(array.compute(), data)
     graph = pickle.dumps(dict(array.__dask_graph__()))
     assert len(graph) < data.nbytes / 4          # the graph holds the path and offsets, not the rows
+
+
+def test_sample_view_in_row_blocks_and_warm_target(monkeypatch) -> None:
+    """The sample's reduced costs are summarised block by block as from the whole matrix, and a
+    warm step with unchanged centers aims its lists at the last step's moves, not at the sample's
+    own bias."""
+    from fsclust.distributed import fit
+    from fsclust.distributed.blocks import block_costs, regrets
+    from fsclust.distributed.data import prepare
+
+    rng = np.random.default_rng(3)
+    X, w = rng.normal(size=(3000, 2)), rng.uniform(0.5, 2.0, 3000)
+    data = prepare(da.from_array(X, chunks=1000), sample_weight=da.from_array(w, chunks=1000), n_clusters=3)
+    sample = fit.draw_sample(data, 500, np.random.default_rng(0))
+    assigner = fit._Assigner(data, sample, fit.Tuning(sample=500))
+    centers, prices = X[:3].copy(), np.array([0.0, 0.5, -0.2])
+    monkeypatch.setattr(fit, "_ROWS", 7)
+    labels, regret, top = assigner._view(centers, prices)
+    reduced = block_costs(sample.X, sample.w, centers) - prices
+    assert np.array_equal(labels, reduced.argmin(axis=1))
+    np.testing.assert_allclose(regret, regrets(reduced), rtol=1e-12, atol=1e-12)
+    assert top == pytest.approx(np.abs(reduced).max(), rel=1e-12)
+    step = assigner.assign(centers, None)
+    assigner.assign(centers, step.prices)
+    assert assigner.target == min(max(128 * 3, 8 * assigner.runs[-1][0]["moves"]), fit._MAX_LISTED)
