@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _memory import peak_mb
 
 TOOLS = ("dask-ml", "fsclust-dask", "fsclust-memory")    # dask-ml first: the ratio column
 
@@ -108,7 +108,7 @@ def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, ad
             sse, sizes = model.inertia_, model.sizes_
             extra = _step_note(model.result_.history)
         client.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     return {"tool": tool, "seconds": seconds, "iters": n_iter, "sse": sse, "min": int(np.min(sizes)),
             "max": int(np.max(sizes)), "peak_mb": peak, "extra": extra}
 

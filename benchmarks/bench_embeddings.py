@@ -10,7 +10,7 @@ balanced iteration. k-means-constrained (the peer) runs where its flow network (
 arcs) stays under 1e6 (at n=1e4, k=1000 it did not finish 15 iterations in two minutes), within
 the budget plus a minute.
 
-Each (case, tool) pair runs in its own subprocess, so its peak memory (``ru_maxrss``: the whole
+Each (case, tool) pair runs in its own subprocess, so its peak memory (``VmHWM``: the whole
 process, data included) is its own. fsclust first makes one small untimed fit (``first call``:
 numba's JIT compilation when its cache is cold, load from the cache otherwise), then the timed
 fit; a fit that passes ``--budget`` seconds stops at the next iteration and reports the
@@ -31,13 +31,13 @@ import argparse
 import itertools
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from _memory import peak_mb
 
 TOOLS = ("fsclust", "lloyd", "kmc")
 MAX_ITER = 15
@@ -206,7 +206,7 @@ def worker(spec: dict) -> dict:
     if "skipped" in out:
         return out
     row = {key: value for key, value in out.items() if key not in ("labels", "centers")}
-    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["peak_mb"] = peak_mb()
     row["data_mb"] = X.nbytes / 2**20
     if out["labels"] is not None:
         counts = np.bincount(out["labels"], minlength=case.k)

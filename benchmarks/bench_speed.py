@@ -1,6 +1,6 @@
 """Speed benchmark: fsclust (auto, flow) vs k-means-constrained on the same data and init.
 
-Every (case, tool) pair runs in its own subprocess so that its peak memory (``ru_maxrss`` of the
+Every (case, tool) pair runs in its own subprocess so that its peak memory (``VmHWM`` of the
 child: the whole process, data included) is measured in isolation; wall time is the ``fit`` call
 only. Both tools get the same initial centers (k-means++ from one seed) and ``n_init=1``; SSE is
 recomputed here from each tool's labels and final centers, with one formula for both.
@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from _memory import peak_mb
 
 PEER = "kmc"          # k-means-constrained
 TOOLS = ("auto", "flow", PEER)
@@ -165,7 +165,7 @@ def worker(spec: dict) -> dict:
     row = {"wall": out["wall"], "iterations": out["iterations"], "backend": out["backend"],
            "sse": sse(X, out["labels"], out["centers"]),
            "sizes_ok": bool(np.array_equal(np.sort(counts), np.sort(sizes))),
-           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+           "peak_mb": peak_mb()}
     if "assign_s" in out:
         row["assign_s"], row["step_s"] = out["assign_s"], out["step_s"]
         row["dist_s"] = _distance_pass(X, out["centers"])

@@ -13,6 +13,8 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _import(name: str) -> ModuleType:
+    if str(SCRIPTS) not in sys.path:                  # as when run as a script: its helpers import
+        sys.path.insert(0, str(SCRIPTS))
     spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module                    # dataclasses look their module up here
