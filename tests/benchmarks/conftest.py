@@ -13,8 +13,9 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _import(name: str) -> ModuleType:
-    if str(SCRIPTS) not in sys.path:                  # as when run as a script: its helpers import
-        sys.path.insert(0, str(SCRIPTS))
+    for helper in SCRIPTS.glob("_*.py"):              # the scripts' shared helpers (`_memory`), which
+        if helper.stem not in sys.modules and helper.stem != name:    # a script run as such finds
+            _import(helper.stem)                      # next to it
     spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module                    # dataclasses look their module up here
