@@ -38,7 +38,8 @@ __all__ = ["DualSolver"]
 _WARM_LIMIT = 0.15        # drop warm prices when more than this fraction of points must move,
 _WARM_SQRT = 20.0         # or more than this many times sqrt(n) points (see `_warm_limit`)
 _WARM_LIMIT_FEW = 0.02    # the fraction for fewer than _WIDEN_MIN_K clusters
-_COARSEN = 8              # subsample factor of the multiscale cold start
+_COARSEN = 8              # subsample factor of the multiscale cold start (`_coarsen`)
+_COARSEN_CHEAP = 4        # ... where costs are cheap to evaluate (on demand, d <= 4)
 _AUTO_MIN_CELLS = 100_000  # "auto" prefers this backend from n * k cells on (bench_auto.py)
 _SEED = 20240917          # fixed subsample seed: solves are deterministic
 _WIDEN = 4                # boundary regret growth factor when the shortest paths outgrow it
@@ -183,13 +184,27 @@ def _cluster_prices(u: np.ndarray, k: int) -> np.ndarray:
     return u[:k] - (u[k] if u.shape[0] > k else u.mean())
 
 
+def _coarsen(cost: np.ndarray | PointCosts) -> int:
+    """Subsample factor of the cold-start ladder: 8, or 4 for costs on demand in d <= 4.
+
+    A finer ladder solves more and larger subsamples and leaves fewer moves to the full problem
+    (its subsample's prices are closer). Where a cost is a few flops, the moves are the expensive
+    part. Measured (cold first solve of a fit, 8 -> 4): d = 2, n = 1e5, k = 1000: 9.4 -> 6.5 s;
+    d = 2, n = 1e6, k = 100: 3.0 -> 1.9 s; d = 2, n = 1e4, k = 100: 53 ms both; but with dense or
+    d = 32 on-demand costs 0-13 % slower (n = 1e5, k = 100, d = 32 and 128; n = 1e6, k = 100 and
+    n = 1e5, k = 1000, d = 32), where the subsamples' costs are the expensive part.
+    """
+    cheap = isinstance(cost, PointCosts) and cost.X.shape[1] <= 4
+    return _COARSEN_CHEAP if cheap else _COARSEN
+
+
 def _cold_prices(cost: np.ndarray | PointCosts, sizes: Sizes, rng: np.random.Generator,
                  start: np.ndarray | None = None) -> np.ndarray:
-    """Node prices from the optimum of a random ``n / 8`` subsample, solved recursively from the
-    node prices ``start`` (K,) on the smallest subsample (zero when None)."""
+    """Node prices from the optimum of a random ``n / 8`` (`_coarsen`) subsample, solved
+    recursively from the node prices ``start`` (K,) on the smallest subsample (zero when None)."""
     n, k = cost.shape
     dummy = not sizes.exact
-    m = n // _COARSEN
+    m = n // _coarsen(cost)
     if m < max(512, 4 * k):
         return np.zeros(k + dummy) if start is None else start
     rows = np.sort(rng.choice(n, size=m, replace=False))
