@@ -531,12 +531,12 @@ def _relax(st, p, best):
     nxt = _NONE
     near = _INF
     base = best + u[p] if p < k else 0.0
-    for v in range(k):
+    for v in range(dist.shape[0]):
         if done[v] == 0:
-            if p < k:
+            if p < k and v < k:
                 nd = max(base + W[0, p, v] - u[v], best)
                 lower = W[1, p, v] == 0.0
-            else:                         # out of the dummy node
+            else:                         # into or out of the dummy node
                 nd = best + max(_dummy_arc(u, st.f, st.cap, k, p, v), 0.0)
                 lower = False
             if nd < dist[v]:
@@ -545,15 +545,6 @@ def _relax(st, p, best):
                 bound[v] = lower
             if dist[v] < near:
                 near, nxt = dist[v], v
-    if dist.shape[0] > k and done[k] == 0:
-        if p < k:                         # into the dummy node
-            nd = best + max(_dummy_arc(u, st.f, st.cap, k, p, k), 0.0)
-            if nd < dist[k]:
-                dist[k] = nd
-                pred[k] = p
-                bound[k] = False
-        if dist[k] < near:
-            near, nxt = dist[k], k
     return nxt, near
 
 
