@@ -17,8 +17,8 @@ The successive-shortest-path kernels share one `State` ``st``, a NamedTuple of a
 * ``keys``/``idx`` (k, k, T), ``count`` (k, k), ``tau`` (k, k): candidate list ``(p, l)`` holds,
   sorted by key, members ``i`` of ``p`` with key ``C[i, l] - C[i, p]``. Invariant: every member of
   ``p`` with key ``< tau[p, l]`` is in the list (entries of points that left ``p`` are dropped
-  lazily); a full list has ``tau`` = its last key. ``filled`` (k,) marks rows built so far
-  (rows are built lazily, on the first read, unless the whole set is filled in one pass).
+  lazily); a full list has ``tau`` = its last key. `successive_shortest_paths` builds every
+  list first (`_fill_all`); a row whose lists run out is rebuilt from all its members (`_fill_row`).
 * ``W`` (2, k, k): every list's front, kept up to date: ``W[0, p, v]`` the cheapest key of
   ``(p, v)`` when ``W[1, p, v]`` is 1, else (0) the lower bound ``tau[p, v]`` on it (the list
   cannot tell). The searches read these dense rows only. ``row`` (k,): one point's keys.
@@ -89,7 +89,6 @@ class State(NamedTuple):
     idx: np.ndarray
     count: np.ndarray
     tau: np.ndarray
-    filled: np.ndarray
     W: np.ndarray
     dist: np.ndarray
     tree: np.ndarray
@@ -110,7 +109,7 @@ def new_state(C: np.ndarray | tuple, a: np.ndarray, u: np.ndarray, e: np.ndarray
     return State(C, a, u, e, cap, f, *links,
                  keys=np.empty((k, k, n_cand)), idx=np.empty((k, k, n_cand), np.int64),
                  count=np.zeros((k, k), np.int64), tau=np.full((k, k), _INF),
-                 filled=np.zeros(k, np.bool_), W=np.full((2, k, k), np.nan),
+                 W=np.full((2, k, k), np.nan),
                  dist=np.empty(K), tree=np.empty((6, K), np.int64), row=np.empty(k),
                  stats=np.zeros(3, np.int64))
 
@@ -215,7 +214,6 @@ def _fill_all(st, rho, rows, u):
     for p in range(k):
         _sort_row(keys, idx, count, p)
         _set_fronts(st.W, keys, count, tau, p)
-    st.filled[:] = True
 
 
 @_helper
@@ -236,7 +234,6 @@ def _fill_row(st, p):
         i = st.nxt[i]
     _sort_row(keys, idx, count, p)
     _set_fronts(st.W, keys, count, tau, p)
-    st.filled[p] = True
 
 
 @_helper
@@ -300,8 +297,6 @@ def _move(st, i, p, v):
     if head[v] >= 0:
         prv[head[v]] = i
     head[v] = i
-    if not st.filled[v]:
-        return
     row = st.row
     row_keys(st.C, i, v, row)
     for m in range(k):
