@@ -34,8 +34,7 @@ numba notes (cold compile time, `benchmarks/bench_cold.py`). numba's IR inlining
 (``inline="always"``) makes the caller's typing and lowering grow faster than its size, and every
 separately compiled function's LLVM module is linked into, and optimised again in, each caller. So
 the few large helpers (`_fill_all`, `_fill_row`, `_refresh`, `_move`, `_relax`, `_dijkstra`,
-`_path_amount`)
-are compiled once each as ``_helper``s (no Python or C wrappers, which would unbox the whole
+`_path_amount`) are compiled once each as ``_helper``s (no Python or C wrappers, which would unbox the whole
 bundle; LLVM still inlines them at run time). The single-caller wrappers around them, `_push` /
 `_insert` and the argmin row scan are inlined; the small helpers that take arrays and have several
 callers (`_set_fronts`, `_dummy_arc`, `_sift_down`) are ``_helper``s: one compilation, and LLVM
@@ -44,8 +43,8 @@ of a second less). `_sort_row` is a heap sort of the heaps `_push` builds (``np.
 seconds to compile). The shortest-path kernels run without numba's reference counting
 (``_nrt=False``, also inherited by what they call): with it, every use of ``st`` (a copy into an
 inlined helper, each exit from one) increfs or decrefs every array of the bundle, which was most
-of their LLVM IR and of its lowering; so they allocate nothing (all scratch, ``row``
-too, lives in `State`) and the bundle holds few arrays (the int scratch is one ``tree``): each
+of their LLVM IR and of its lowering; so they allocate nothing (all scratch, ``row`` too,
+lives in `State`) and the bundle holds few arrays (the int scratch is one ``tree``): each
 array makes every call with ``st`` longer to compile.
 """
 
@@ -236,14 +235,20 @@ def _fill_row(st, p):
     _set_fronts(st.W, keys, count, tau, p)
 
 
+@nb.njit(cache=True, inline="always")
+def _set_front(W, keys, count, tau, p, v):
+    """``W`` of the list ``(p, v)``, whose first entry (if any) is a member of ``p``."""
+    if count[p, v] > 0:
+        W[0, p, v], W[1, p, v] = keys[p, v, 0], 1.0
+    else:                                 # empty: nothing below tau; exact when nothing at all
+        W[0, p, v], W[1, p, v] = tau[p, v], 1.0 if tau[p, v] == _INF else 0.0
+
+
 @_helper
 def _set_fronts(W, keys, count, tau, p):
     """``W`` of every list of row ``p``, whose entries are all members of ``p`` (just built)."""
     for v in range(tau.shape[1]):
-        if count[p, v] > 0:
-            W[0, p, v], W[1, p, v] = keys[p, v, 0], 1.0
-        else:                             # empty: nothing below tau; exact when nothing at all
-            W[0, p, v], W[1, p, v] = tau[p, v], 1.0 if tau[p, v] == _INF else 0.0
+        _set_front(W, keys, count, tau, p, v)
 
 
 @_helper
@@ -259,10 +264,7 @@ def _refresh(st, p, v):
             keys[p, v, t - drop] = keys[p, v, t]
             idx[p, v, t - drop] = idx[p, v, t]
         count[p, v] = c - drop
-    if count[p, v] > 0:
-        st.W[0, p, v], st.W[1, p, v] = keys[p, v, 0], 1.0
-    else:
-        st.W[0, p, v], st.W[1, p, v] = st.tau[p, v], 1.0 if st.tau[p, v] == _INF else 0.0
+    _set_front(st.W, keys, count, st.tau, p, v)
 
 
 @nb.njit(cache=True, inline="always")
