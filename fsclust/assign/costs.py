@@ -90,6 +90,8 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, x_sq: np.ndarray | 
         direct(np.ascontiguousarray(X, dtype=np.float64),
                np.ascontiguousarray(centers, dtype=np.float64), out)
         return out
+    from fsclust.assign._kernels.distance import finish_fused  # numba: imported when first needed
+
     x_sq = row_norms_sq(X) if x_sq is None else x_sq
     c_sq = row_norms_sq(centers)
     out = np.empty((n, k)) if out is None else out
@@ -98,10 +100,7 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, x_sq: np.ndarray | 
         block = slice(start, min(start + step, n))
         res = out[block]
         np.matmul(X[block], centers.T, out=res)
-        res *= -2.0
-        res += x_sq[block, None]
-        res += c_sq[None, :]
-        np.maximum(res, 0.0, out=res)
+        finish_fused(res, x_sq[block], c_sq)
     return out
 
 
@@ -249,8 +248,9 @@ class SquaredEuclidean:
             cost *= self.sample_weight[:, None]
         return cost
 
-    def matrix(self, X: np.ndarray, centers: np.ndarray) -> np.ndarray:
-        return self._costs(X, centers, self._buffer((X.shape[0], centers.shape[0])))
+    def matrix(self, X: np.ndarray, centers: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The costs (n, k), into ``out`` (n, k) when given (else a new or the kept buffer)."""
+        return self._costs(X, centers, self._buffer((X.shape[0], centers.shape[0])) if out is None else out)
 
     def on_demand(self, X: np.ndarray, centers: np.ndarray) -> PointCosts:
         """The same costs as `matrix`, as a `PointCosts` that is evaluated where it is needed."""

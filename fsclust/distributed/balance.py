@@ -3,8 +3,8 @@ r"""Cheap dual ascent on the prices of a distributed step: pair histograms and a
 A pass at prices ``u`` labels every point by ``argmin_j C_ij - u_j``. A member ``i`` of ``p``
 moves to ``l`` when the prices change by ``delta`` with ``delta_l - delta_p`` above its *gap*
 ``g_il = (C_il - u_l) - (C_ip - u_p) >= 0``. So per cluster pair the histogram of the gaps below
-a cap (``k x k x B`` counts, `gap_histogram`, summed over the blocks) predicts the counts at any
-nearby prices:
+a cap (``k x k x B`` counts, `fsclust.distributed.kernels.scan_rows`, summed over the blocks)
+predicts the counts at any nearby prices:
 
 .. math:: N_p(\delta) \approx N_p - \sum_l F_{pl}(\delta_l - \delta_p) + \sum_l F_{lp}(\delta_p - \delta_l),
 
@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 from scipy.optimize import minimize
 
 from fsclust.problem.sizes import Sizes
 
-__all__ = ["gap_edges", "gap_histogram", "gaps", "nearest_gap", "newton_prices"]
+__all__ = ["gap_edges", "nearest_gap", "newton_prices"]
 
 _BINS = 32            # geometric edges of the gap bins (each sqrt(2) above the last), and as many linear
 _ITERATIONS = 150     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
@@ -41,66 +40,6 @@ def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
     second Newton step)."""
     geometric = cap * 2.0 ** (np.arange(-(bins - 1), 1) / 2.0)
     return np.unique(np.r_[0.0, geometric, cap * np.arange(1, bins + 1) / bins])
-
-
-def gaps(reduced: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Gaps (m, k) of a block: ``reduced - reduced[i, labels[i]]``, inf in the own column.
-
-    Parameters
-    ----------
-    reduced : ndarray of shape (m, k)
-        Reduced costs ``C - u`` of a block.
-    labels : ndarray of shape (m,)
-        Row argmins of ``reduced``.
-    """
-    rows = np.arange(reduced.shape[0])
-    gap = reduced - reduced[rows, labels][:, None]
-    gap[rows, labels] = np.inf
-    return gap
-
-
-def gap_histogram(gap: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts (k, k, B) of the gaps of every member of ``p`` to every ``l`` below ``edges[-1]``.
-
-    One numba pass over the gaps (a binary search in the edges per gap below the cap): 0.06 s for
-    100,000 x 100 gaps where the numpy form (select, search, bincount) took 0.2 s, as long as the
-    rest of a cold pass's block task.
-
-    Parameters
-    ----------
-    gap : ndarray of shape (m, k)
-        Gaps of a block (`gaps`).
-    labels : ndarray of shape (m,)
-    edges : ndarray of shape (B + 1,)
-        Increasing bin edges from 0 (`gap_edges`).
-    """
-    k, bins = gap.shape[1], edges.shape[0] - 1
-    out = np.zeros((k, k, bins), np.int64)
-    _count_gaps(np.ascontiguousarray(gap, dtype=np.float64), np.asarray(labels, dtype=np.int64),
-                np.asarray(edges, dtype=np.float64), out)
-    return out
-
-
-@nb.njit(cache=True, nogil=True)
-def _count_gaps(gap, labels, edges, out):
-    """Add to ``out[p, l, b]`` every gap of a member of ``p`` to ``l`` in ``[edges[b], edges[b + 1])``
-    (the last bin closed at the cap is excluded: gaps ``>= edges[-1]`` are not counted)."""
-    m, k = gap.shape
-    bins = edges.shape[0] - 1
-    cap = edges[bins]
-    for i in range(m):
-        p = labels[i]
-        for j in range(k):
-            g = gap[i, j]
-            if g < cap:
-                lo, hi = 0, bins              # edges[lo] <= g < edges[hi]
-                while hi - lo > 1:
-                    mid = (lo + hi) // 2
-                    if edges[mid] <= g:
-                        lo = mid
-                    else:
-                        hi = mid
-                out[p, j, lo] += 1
 
 
 @dataclass(eq=False)
@@ -153,7 +92,7 @@ def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes
     Parameters
     ----------
     hist : ndarray of shape (k, k, B)
-        Gap histograms of a pass at ``prices`` (`gap_histogram`, summed).
+        Gap histograms of a pass at ``prices`` (`fsclust.distributed.kernels.scan_rows`, summed).
     edges : ndarray of shape (B + 1,)
     counts : ndarray of shape (k,)
         The pass's counts.

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from fsclust.assign.costs import SquaredEuclidean
-from fsclust.distributed.balance import gap_histogram, gaps
+from fsclust.distributed.kernels import bin_table, scan_rows
 from fsclust.distributed.lists import Lists, merge, point_lists
-from fsclust.models.update import cluster_sums
 
 __all__ = [
     "Summary",
@@ -31,10 +30,13 @@ __all__ = [
     "scan_block",
 ]
 
+_CHUNK_CELLS = 2**16   # costs per chunk of a pass (512 KB: BLAS products of 655 rows at k = 100)
 
-def block_costs(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray) -> np.ndarray:
-    """Costs (m, k) of a block: ``w_i |x_i - c_j|^2``."""
-    return SquaredEuclidean(w).matrix(np.asarray(X, dtype=np.float64), centers)
+
+def block_costs(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """Costs (m, k) of a block: ``w_i |x_i - c_j|^2``, into ``out`` (m, k) if given."""
+    return SquaredEuclidean(w).matrix(np.asarray(X, dtype=np.float64), centers, out=out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +59,8 @@ class Summary:
         Largest cost magnitude seen.
     lists : Lists
     gaps : ndarray of shape (k, k, B) or None
-        Gap histograms of the pairs (`fsclust.distributed.balance.gap_histogram`), when asked.
+        Gap histograms of the pairs (`fsclust.distributed.kernels.scan_rows`), when asked (int32,
+        int64 from 2**31 points on).
     """
 
     counts: np.ndarray
@@ -78,28 +81,46 @@ def regrets(reduced: np.ndarray) -> np.ndarray:
     return two[:, 1] - two[:, 0]
 
 
+def _chunk_rows(k: int) -> int:
+    """Rows per chunk of a pass: ~512 KB of costs, which stay in cache while `scan_rows` sweeps them."""
+    return max(64, _CHUNK_CELLS // max(k, 1))
+
+
 def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, start: int,
                centers: np.ndarray, prices: np.ndarray, rho: np.ndarray,
                limit: np.ndarray, edges: np.ndarray | None = None) -> tuple[np.ndarray, Summary]:
     """One block of a pass: base labels (m,) = argmin of ``C - prices`` (first index on ties),
-    and the block's `Summary` (with gap histograms over the bins ``edges`` when given)."""
-    X = np.asarray(X, dtype=np.float64)
-    cost = block_costs(X, w, centers)
-    reduced = cost - prices
-    labels = reduced.argmin(axis=1)
-    m, k = cost.shape
-    sums, mass = cluster_sums(X, labels, k, w)
-    gap = gaps(reduced, labels)
-    near = np.flatnonzero(gap.min(axis=1) < rho.max(axis=1)[labels])     # then pair by pair
-    near = near[(gap[near] < rho[labels[near]]).any(axis=1)]
+    and the block's `Summary` (with gap histograms over the bins ``edges`` when given).
+
+    The costs are made and swept chunk by chunk (`scan_rows`); only the rows of the points some
+    list may take (a gap below its pair's ``rho``) are kept for `point_lists`."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    m, (k, d) = X.shape[0], centers.shape
+    weight = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
+    labels, own, near = np.empty(m, np.int64), np.empty(m), np.empty(m, bool)
+    bins = np.zeros(1) if edges is None else np.asarray(edges, dtype=np.float64)
+    table = np.zeros(1, np.int64) if edges is None else bin_table(bins)
+    hist = np.zeros((k, k, max(bins.shape[0] - 1, 1)), np.int32)
+    sums, mass = np.zeros((k, d)), np.zeros(k)
+    prices, rho = np.asarray(prices, dtype=np.float64), np.ascontiguousarray(rho, dtype=np.float64)
+    top, rows, kept = 0.0, [], []
+    buffer = np.empty((min(m, _chunk_rows(k)), k))    # one buffer: a fresh 512 KB array per chunk
+    for at in range(0, m, _chunk_rows(k)):            # costs its page faults, 3x the BLAS product
+        part = slice(at, min(at + _chunk_rows(k), m))
+        wp = weight[part] if weight.size else weight
+        cost = block_costs(X[part], wp if wp.size else None, centers, buffer[:part.stop - at])
+        top = max(top, scan_rows(cost, X[part], wp, prices, rho, bins, table, labels[part],
+                                 own[part], near[part], hist, sums, mass))
+        hit = np.flatnonzero(near[part])
+        rows.append(at + hit)
+        kept.append(cost[hit])
+    at, cost = np.concatenate(rows), np.concatenate(kept)
     before = np.full(m, -1, np.int64) if prev is None else np.asarray(prev, np.int64)
-    lists = point_lists(cost[near], reduced[near], labels[near], start + near, rho, limit, X[near],
-                        None if w is None else w[near], before[near])
+    lists = point_lists(cost, cost - prices, labels[at], start + at, rho, limit, X[at],
+                        None if w is None else weight[at], before[at])
     return labels, Summary(
-        np.bincount(labels, minlength=k).astype(np.int64), sums, mass,
-        float(cost[np.arange(m), labels].sum()), int((labels != before).sum()),
-        float(cost.max(initial=0.0)), lists,      # costs are >= 0
-        None if edges is None else gap_histogram(gap, labels, edges))
+        np.bincount(labels, minlength=k).astype(np.int64), sums, mass, float(own.sum()),
+        int((labels != before).sum()), top, lists, None if edges is None else hist)
 
 
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
@@ -121,7 +142,14 @@ def merge_summaries(parts: Sequence[Summary], limit: np.ndarray) -> Summary:
                    sum(p.mass for p in parts), float(sum(p.objective for p in parts)),
                    int(sum(p.changed for p in parts)), max(p.top for p in parts),
                    merge([p.lists for p in parts], limit),
-                   None if parts[0].gaps is None else sum(p.gaps for p in parts))
+                   None if parts[0].gaps is None else _add_counts(parts))
+
+
+def _add_counts(parts: Sequence[Summary]) -> np.ndarray:
+    """The sum of the parts' gap histograms: int32 as the blocks count them, int64 once the parts
+    hold 2**31 points or more (a bin counts each point at most once)."""
+    points = sum(int(p.counts.sum()) for p in parts)
+    return sum(p.gaps.astype(np.int64 if points >= 2**31 else p.gaps.dtype, copy=False) for p in parts)
 
 
 def merge_lists(parts: Sequence[Lists], limit: np.ndarray) -> Lists:

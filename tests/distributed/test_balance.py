@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fsclust.distributed.balance import _Model, gap_edges, gap_histogram, gaps, nearest_gap, newton_prices
+from fsclust.distributed.balance import _Model, gap_edges, nearest_gap, newton_prices
+from fsclust.distributed.kernels import bin_table, scan_rows
 from fsclust.distributed.step import count_excess
 from fsclust.problem.sizes import Sizes
 
@@ -18,41 +19,14 @@ def _costs(seed: int, n: int = 20_000, d: int = 2, k: int = 6) -> np.ndarray:
 
 
 def _pass(cost: np.ndarray, prices: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    reduced = cost - prices
-    labels = reduced.argmin(axis=1)
-    return np.bincount(labels, minlength=cost.shape[1]), gap_histogram(gaps(reduced, labels), labels, edges)
-
-
-def test_gap_histogram_counts_every_gap_below_the_cap():
-    cost = _costs(0, n=2000)
-    reduced = cost - np.linspace(0, 1, cost.shape[1])
-    labels = reduced.argmin(axis=1)
-    edges = gap_edges(3.0, bins=8)
-    hist = gap_histogram(gaps(reduced, labels), labels, edges)
-    k = cost.shape[1]
-    for p in range(k):
-        own = reduced[labels == p]
-        gap = own - own[:, [p]]
-        for q in range(k):
-            want = 0 if q == p else int((gap[:, q] < 3.0).sum())
-            assert hist[p, q].sum() == want
-    assert np.all(np.diff(edges) > 0) and edges[0] == 0 and edges[-1] == 3.0
-
-
-def test_gap_histogram_matches_numpy_on_the_edges():
-    """The numba count bins every gap as a search in the edges does, gaps on an edge included."""
-    rng = np.random.default_rng(5)
-    cost = _costs(4, n=3000, k=9)
-    reduced = cost - rng.normal(size=9)
-    labels = reduced.argmin(axis=1)
-    gap = gaps(reduced, labels)
-    edges = gap_edges(float(np.quantile(gap[np.isfinite(gap)], 0.7)), bins=6)
-    gap[:20, 3] = edges[rng.integers(0, edges.size, 20)]          # on the edges, the cap included
-    gap[np.flatnonzero(labels[:20] == 3), 3] = np.inf                # the own column stays inf
-    at, to = np.nonzero(gap < edges[-1])
-    b = np.minimum(np.searchsorted(edges, gap[at, to], side="right") - 1, edges.size - 2)
-    want = np.bincount((labels[at] * 9 + to) * (edges.size - 1) + b, minlength=81 * (edges.size - 1))
-    assert np.array_equal(gap_histogram(gap, labels, edges), want.reshape(9, 9, -1))
+    """Counts (k,) and gap histograms (k, k, B) of a pass at ``prices``."""
+    m, k = cost.shape
+    labels, own, near = np.empty(m, np.int64), np.empty(m), np.empty(m, bool)
+    hist = np.zeros((k, k, edges.size - 1), np.int32)
+    scan_rows(np.ascontiguousarray(cost), np.zeros((m, 1)), np.zeros(0), np.asarray(prices, dtype=np.float64),
+              np.zeros((k, k)), edges, bin_table(edges), labels, own, near, hist, np.zeros((k, 1)),
+              np.zeros(k))
+    return np.bincount(labels, minlength=k), hist
 
 
 def test_model_gradient_is_the_predicted_counts():

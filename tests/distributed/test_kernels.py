@@ -1,0 +1,78 @@
+"""The pass kernel (`fsclust.distributed.kernels.scan_rows`) against the same sweep in numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fsclust.distributed.balance import gap_edges
+from fsclust.distributed.blocks import block_costs
+from fsclust.distributed.kernels import bin_table, scan_rows
+from fsclust.models.update import cluster_sums
+
+
+def _case(seed: int, m: int = 3000, d: int = 6, k: int = 9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, d)) + rng.integers(0, 3, size=(m, 1)) * 1.5
+    X[:5] = X[0]                                      # equal rows
+    return X, X[rng.choice(m, k, replace=False)], rng.normal(size=k)
+
+
+def _numpy_gaps(cost: np.ndarray, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    reduced = cost - prices
+    labels = reduced.argmin(axis=1)
+    rows = np.arange(cost.shape[0])
+    gap = reduced - reduced[rows, labels][:, None]
+    gap[rows, labels] = np.inf
+    return labels, gap
+
+
+def _scan(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray, rho: np.ndarray,
+          edges: np.ndarray) -> dict:
+    (m, k), d = cost.shape, X.shape[1]
+    out = {"labels": np.empty(m, np.int64), "own": np.empty(m), "near": np.empty(m, bool),
+           "hist": np.zeros((k, k, max(edges.size - 1, 1)), np.int32), "sums": np.zeros((k, d)),
+           "mass": np.zeros(k)}
+    table = bin_table(edges) if edges.size > 1 else np.zeros(1, np.int64)
+    out["top"] = scan_rows(cost, X, w, prices, rho, edges, table, out["labels"], out["own"],
+                           out["near"], out["hist"], out["sums"], out["mass"])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_scan_rows_is_the_numpy_sweep(seed):
+    """Labels (first index on ties), own costs, the points near a pair's boundary, the largest
+    cost, the cluster sums and the gap histograms (gaps on the edges and on the cap included)
+    equal the numpy computation."""
+    X, centers, prices = _case(seed)
+    k = centers.shape[0]
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0.5, 2.0, X.shape[0]) if seed % 2 else np.zeros(0)
+    cost = block_costs(X, w if w.size else None, centers)
+    labels, gap = _numpy_gaps(cost, prices)
+    edges = gap_edges(float(np.quantile(gap[np.isfinite(gap)], 0.7)), bins=6)
+    at = np.flatnonzero(labels[20:40] != 3) + 20      # move some gaps onto the edges, the cap included
+    cost[at, 3] += edges[rng.integers(0, edges.size, at.size)] - gap[at, 3]
+    cost[5:8] = cost[5:8, :1]                         # rows of ties: the first index wins
+    labels, gap = _numpy_gaps(cost, prices)
+    rho = rng.uniform(0, 2, size=(k, k))
+    rho[2] = np.inf                                   # a row listed whole
+    got = _scan(cost, X, w, prices, rho, edges)
+    assert np.array_equal(got["labels"], labels)
+    assert np.array_equal(got["own"], cost[np.arange(cost.shape[0]), labels])
+    assert np.array_equal(got["near"], (gap < rho[labels]).any(axis=1))
+    assert got["top"] == cost.max()
+    sums, mass = cluster_sums(X, labels, k, w if w.size else None)
+    np.testing.assert_allclose(got["sums"], sums, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(got["mass"], mass, rtol=1e-12)
+    src, dst = np.nonzero(gap < edges[-1])
+    b = np.minimum(np.searchsorted(edges, gap[src, dst], side="right") - 1, edges.size - 2)
+    want = np.bincount((labels[src] * k + dst) * (edges.size - 1) + b, minlength=k * k * (edges.size - 1))
+    assert np.array_equal(got["hist"], want.reshape(k, k, -1))
+
+
+def test_scan_rows_with_one_edge_counts_nothing():
+    X, centers, prices = _case(7)
+    k = centers.shape[0]
+    got = _scan(block_costs(X, None, centers), X, np.zeros(0), prices, np.zeros((k, k)), np.zeros(1))
+    assert not got["hist"].any()
