@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fsclust.assign.costs import SquaredEuclidean
+from fsclust.distributed.balance import GapCounts
 from fsclust.distributed.kernels import bin_table, scan_rows
 from fsclust.distributed.lists import Lists, merge, point_lists
 
@@ -58,9 +59,8 @@ class Summary:
     top : float
         Largest cost magnitude seen.
     lists : Lists
-    gaps : ndarray of shape (k, k, B) or None
-        Gap histograms of the pairs (`fsclust.distributed.kernels.scan_rows`), when asked (int32,
-        int64 from 2**31 points on).
+    gaps : GapCounts or None
+        Gap histograms of the pairs (`fsclust.distributed.kernels.scan_rows`), when asked.
     """
 
     counts: np.ndarray
@@ -70,7 +70,7 @@ class Summary:
     changed: int
     top: float
     lists: Lists
-    gaps: np.ndarray | None = None
+    gaps: GapCounts | None = None
 
 
 def regrets(reduced: np.ndarray) -> np.ndarray:
@@ -120,7 +120,7 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
                         None if w is None else weight[at], before[at])
     return labels, Summary(
         np.bincount(labels, minlength=k).astype(np.int64), sums, mass, float(own.sum()),
-        int((labels != before).sum()), top, lists, None if edges is None else hist)
+        int((labels != before).sum()), top, lists, None if edges is None else GapCounts.of(hist))
 
 
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,
@@ -142,14 +142,7 @@ def merge_summaries(parts: Sequence[Summary], limit: np.ndarray) -> Summary:
                    sum(p.mass for p in parts), float(sum(p.objective for p in parts)),
                    int(sum(p.changed for p in parts)), max(p.top for p in parts),
                    merge([p.lists for p in parts], limit),
-                   None if parts[0].gaps is None else _add_counts(parts))
-
-
-def _add_counts(parts: Sequence[Summary]) -> np.ndarray:
-    """The sum of the parts' gap histograms: int32 as the blocks count them, int64 once the parts
-    hold 2**31 points or more (a bin counts each point at most once)."""
-    points = sum(int(p.counts.sum()) for p in parts)
-    return sum(p.gaps.astype(np.int64 if points >= 2**31 else p.gaps.dtype, copy=False) for p in parts)
+                   None if parts[0].gaps is None else GapCounts.add([p.gaps for p in parts]))
 
 
 def merge_lists(parts: Sequence[Lists], limit: np.ndarray) -> Lists:

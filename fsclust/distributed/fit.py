@@ -136,10 +136,10 @@ class _Assigner:
         return labels, regret, top
 
     def _prices(self, centers: np.ndarray,
-                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None]:
-        """Prices for a step, its boundary (k,), the number of points it aims to list and the cap of
-        its gap histograms (a high quantile of the sample's regrets) when the prices are new (None
-        with warm prices, or when the sample is all the data).
+                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None, bool]:
+        """Prices for a step, its boundary (k,), the number of points it aims to list, the cap of
+        its gap histograms (a high quantile of the sample's regrets; None when the sample is all
+        the data) and whether the prices are new.
 
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
         the points (and well over the sampling noise) to move; then new prices come from the exact
@@ -167,8 +167,8 @@ class _Assigner:
         self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
         labels, regret, top = view
         loose = regret[regret > 0]
-        cap = float(np.quantile(loose, _CAP)) if loose.size and m < n and fresh else None
-        return prices, self._boundary(labels, regret, top, sizes), self.target, cap
+        cap = float(np.quantile(loose, _CAP)) if loose.size and m < n else None
+        return prices, self._boundary(labels, regret, top, sizes), self.target, cap, fresh
 
     def _before(self, warm: np.ndarray | None, k: int) -> np.ndarray | None:
         """The sample's counts (k,) under the last step's centers and prices (None on a first step)."""
@@ -207,8 +207,9 @@ class _Assigner:
             self.labels = None
             self.runs.append([])
         begin = time.perf_counter()
-        prices, rho, target, cap = self._prices(centers, warm)
-        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho), cap)
+        prices, rho, target, cap, fresh = self._prices(centers, warm)
+        step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho), cap,
+                               fresh)
         self.last, self.labels, self.centers = step, step.labels, centers
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)

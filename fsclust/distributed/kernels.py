@@ -57,7 +57,7 @@ def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray
     m, k = cost.shape
     count, cap = edges.shape[0] > 1, edges[edges.shape[0] - 1]
     scale = table.shape[0] / cap if count else 0.0
-    reduced = np.empty(k)
+    reduced, below = np.empty(k), np.empty(k, np.int64)
     top = 0.0
     for i in range(m):
         wi = w[i] if w.shape[0] > 0 else 1.0
@@ -85,10 +85,14 @@ def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray
         for j in range(k):
             hit |= (reduced[j] - best < rho[a, j]) & (j != a)
         near[i] = hit
+        found = 0                     # the columns with gaps below the cap, gathered without a branch
         for j in range(k if count else 0):
-            g = reduced[j] - best
-            if g < cap and j != a:
-                hist[a, j, gap_bin(edges, table, scale, g)] += 1
+            below[found] = j
+            found += reduced[j] - best < cap
+        for f in range(found):
+            j = below[f]
+            if j != a:
+                hist[a, j, gap_bin(edges, table, scale, reduced[j] - best)] += 1
         for t in range(X.shape[1]):
             sums[a, t] += X[i, t] * wi                # exact for wi = 1
         mass[a] += wi

@@ -60,7 +60,10 @@ _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
 _REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
 _SETTLE = 256         # ... or when at most 1/256 of the listed points are over or under the sizes
-_LAST = 0.005         # a Newton step from a pass this close (share of n) lists its pairs as wide as it
+_WARM_OFF = 8         # warm prices whose pass is off the sizes by 1/8 of its listed points: count histograms
+_LAST = 16            # a Newton step from a pass this close (points per cluster) lists its pairs as
+                      # wide as it moves them: the next pass may be the last (a step takes the excess
+                      # down 3-7x; the points within a price move grow with the excess, not with n)
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
 
 
@@ -126,7 +129,8 @@ class _Pass:
     prev: da.Array | None
     rho: np.ndarray
     limit: np.ndarray
-    edges: np.ndarray | None = None     # gap histogram bins of the passes (None: no balancing)
+    edges: np.ndarray | None = None     # gap histogram bins (None: no balancing)
+    counting: bool = False               # whether the next pass counts the gap histograms
     base: da.Array | None = None
     passes: int = 0                      # scans and refills so far
     balances: int = 0
@@ -146,7 +150,7 @@ class _Pass:
         c, u = dask.delayed(self.centers), dask.delayed(self.prices)
         prev = self._previous()
         outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit,
-                                                            self.edges)
+                                                            self.edges if self.counting else None)
                 for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
         outs = dask.persist(*outs)        # one run of every block task, kept until both halves exist
         self.passes += 1
@@ -169,34 +173,48 @@ class _Pass:
         cover the price moves the model still predicts (every pair that the model moves points
         along is listed at least `_COVER` times as wide as its predicted move), or its counts are
         near the sizes (at most 1/`_SETTLE` of the listed points, and of 64 k, over or under them).
-        A pass after a Newton step from a pass within `_LAST` n of the sizes lists every pair
+        A pass after a Newton step from a pass within `_LAST` k points of the sizes lists every pair
         `_REACH` times as wide as the step moved it (at least the first boundary; farther passes
-        keep the first boundary: they are not the last); at most `_MAX_BALANCES` passes a step."""
+        keep the first boundary: they are not the last); at most `_MAX_BALANCES` passes a step.
+        After a pass at warm prices that lands far from the sizes (`_unsettled`), a pass at the
+        same prices counts the histograms first."""
         base = self.rho.copy()
-        while (total.gaps is not None and self.balances < _MAX_BALANCES
-               and _SETTLE * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
-                                                                                64 * total.counts.shape[0])):
-            prices, _, moved = newton_prices(total.gaps, self.edges, total.counts, self.data.sizes,
+        while self.edges is not None and self.balances < _MAX_BALANCES and self._unsettled(total):
+            if total.gaps is None:           # warm prices far off: count the histograms (same prices)
+                self.counting = True
+                total = self.scan()
+                continue
+            prices, _, moved = newton_prices(total.gaps.dense(), self.edges, total.counts, self.data.sizes,
                                              self.prices)
             step = prices - self.prices
             lift = step[None, :] - step[:, None]
             if (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
                 break
-            if count_excess(total.counts, self.data.sizes) <= _LAST * self.data.n:   # may be the last
+            if count_excess(total.counts, self.data.sizes) <= _LAST * self.data.sizes.n_clusters:
                 self.rho = np.maximum(base, _REACH * np.abs(lift))
             self.prices = prices
             self.balances += 1
             total = self.scan()
         return total
 
+    def _unsettled(self, total: Summary) -> bool:
+        """Whether the counts of the last pass are too far from the sizes to rely on its lists:
+        over or under them by more than 1/`_SETTLE` of the listed points (and of 64 k); a pass
+        without histograms (warm prices) only when by more than 1/`_WARM_OFF` of them."""
+        share = _SETTLE if total.gaps is not None else _WARM_OFF
+        return share * count_excess(total.counts, self.data.sizes) > max(total.lists.n_points,
+                                                                         64 * total.counts.shape[0])
+
     def labels(self, moved: np.ndarray, to: np.ndarray) -> da.Array:
-        """Final labels: the base labels with ``moved`` (sorted global indices) set to ``to``."""
+        """Final labels: the base labels with ``moved`` (sorted global indices) set to ``to``,
+        persisted on the workers (every pass of the next step reads them; unpersisted, each pass
+        and refill would apply the moves again)."""
         starts = self.data.starts
         cut = np.searchsorted(moved, np.r_[starts, self.data.n])
         parts = [dask.delayed(apply_moves, pure=True)(b, moved[cut[i]:cut[i + 1]] - starts[i],
                                                       to[cut[i]:cut[i + 1]])
                  for i, b in enumerate(self._bases())]
-        return self.data.rows_array(parts)
+        return self.data.rows_array(parts).persist()
 
     def rescan(self, short: _Short, top: float) -> Summary:
         """A new pass around the restricted solve's prices; the short rows are listed twice as
@@ -345,7 +363,8 @@ def _attempt(lists: Lists, counts: np.ndarray, sizes: Sizes, state: _Pass, tol: 
 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
-                    rho: np.ndarray, limit: int | None = None, cap: float | None = None) -> Step:
+                    rho: np.ndarray, limit: int | None = None, cap: float | None = None,
+                    fresh: bool = True) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -365,6 +384,9 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     cap : float, optional
         Largest gap of the passes' gap histograms: with it, a pass whose counts are too far from
         the sizes for its lists is followed by passes at Newton prices (`_Pass.balance`).
+    fresh : bool, default True
+        Whether ``prices`` are new (the first pass counts the gap histograms at once); with warm
+        prices a pass counts them only after one that lands far from the sizes (`_Pass._unsettled`).
 
     Raises
     ------
@@ -375,7 +397,7 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
                   prev, _pair_boundary(rho, k),
                   np.full(k, max(list_limit(k), limit or 0), np.int64),
-                  None if cap is None else gap_edges(cap))
+                  None if cap is None else gap_edges(cap), fresh and cap is not None)
     total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
     while isinstance(short := _attempt(lists, total.counts, data.sizes, state, tol, total.top), _Short):
