@@ -53,7 +53,7 @@ from fsclust.problem.sizes import Sizes
 __all__ = ["Step", "assignment_step", "count_excess", "list_limit"]
 
 _GROW = 2             # a refilled row is listed this much wider than the reduced key it lacked
-_DENSE_CELLS = 10_000_000   # listed points x k up to which the client solves on a dense matrix
+_DENSE_CELLS = 5_000_000    # listed points x k up to which the client solves on a dense matrix (40 MB)
 _ROWS = 8192          # listed points per block of costs on the client
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
 _MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
@@ -191,7 +191,7 @@ class _Pass:
             if (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
                 break
             if count_excess(total.counts, self.data.sizes) <= _LAST * self.data.sizes.n_clusters:
-                self.rho = np.maximum(base, _REACH * np.abs(lift))
+                self.rho = np.maximum(base, _REACH * np.maximum(lift, 0.0))
             self.prices = prices
             self.balances += 1
             total = self.scan()
