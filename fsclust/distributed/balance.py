@@ -44,9 +44,9 @@ def gap_edges(cap: float, bins: int = _BINS) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class GapCounts:
-    """Gap histograms (k, k, B) kept sparse: a pass over a row block finds gaps below the cap in
-    a few of the k^2 pairs (1,932 of 10,000 pairs, 2.5 % of the cells, at n = 1e5, k = 100 in
-    the benchmark's first step), so its 2.3 MB of counts travel as ~115 KB.
+    """Gap histograms (k, k, B) of every ``stride``-th point, kept sparse: a pass over a row block
+    finds gaps below the cap in a few of the k^2 pairs (11 % of the cells at n = 1e5, k = 100 in
+    the benchmark's first step), so its 2.3 MB of counts travel as ~1 MB.
 
     Attributes
     ----------
@@ -55,31 +55,35 @@ class GapCounts:
     cells : ndarray of shape (c,), int64
         Sorted flat indices of the non-zero cells.
     counts : ndarray of shape (c,), int64
+    stride : int
+        Every ``stride``-th point was counted (`dense` scales the counts back up).
     """
 
     shape: tuple[int, int, int]
     cells: np.ndarray
     counts: np.ndarray
+    stride: int = 1
 
     @classmethod
-    def of(cls, hist: np.ndarray) -> GapCounts:
+    def of(cls, hist: np.ndarray, stride: int = 1) -> GapCounts:
         """The non-zero cells of a dense histogram ``hist`` (k, k, B)."""
         cells = np.flatnonzero(hist)
-        return cls(hist.shape, cells, hist.reshape(-1)[cells].astype(np.int64))
+        return cls(hist.shape, cells, hist.reshape(-1)[cells].astype(np.int64), stride)
 
     @classmethod
     def add(cls, parts: list[GapCounts]) -> GapCounts:
-        """The sum of histograms of disjoint sets of points (added densely: a sort of the parts'
-        cells, or ``np.add.at``, takes 5-10x longer)."""
+        """The sum of histograms of disjoint sets of points, counted with the same stride (added
+        densely: a sort of the parts' cells, or ``np.add.at``, takes 5-10x longer)."""
         total = np.zeros(int(np.prod(parts[0].shape)), np.int64)
         for part in parts:
             total[part.cells] += part.counts
-        return cls.of(total.reshape(parts[0].shape))
+        return cls.of(total.reshape(parts[0].shape), parts[0].stride)
 
     def dense(self) -> np.ndarray:
-        """The histograms (k, k, B) as float64 counts."""
+        """The histograms (k, k, B) as float64 counts of all points (each counted one stands for
+        ``stride``)."""
         out = np.zeros(int(np.prod(self.shape)))
-        out[self.cells] = self.counts
+        out[self.cells] = self.counts * float(self.stride)
         return out.reshape(self.shape)
 
 

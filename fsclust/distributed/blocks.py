@@ -88,9 +88,11 @@ def _chunk_rows(k: int) -> int:
 
 def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, start: int,
                centers: np.ndarray, prices: np.ndarray, rho: np.ndarray,
-               limit: np.ndarray, edges: np.ndarray | None = None) -> tuple[np.ndarray, Summary]:
+               limit: np.ndarray, edges: np.ndarray | None = None,
+               stride: int = 1) -> tuple[np.ndarray, Summary]:
     """One block of a pass: base labels (m,) = argmin of ``C - prices`` (first index on ties),
-    and the block's `Summary` (with gap histograms over the bins ``edges`` when given).
+    and the block's `Summary` (with gap histograms over the bins ``edges`` when given, of every
+    ``stride``-th row).
 
     The costs are made and swept chunk by chunk (`scan_rows`); only the rows of the points some
     list may take (a gap below its pair's ``rho``) are kept for `point_lists`."""
@@ -104,12 +106,13 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
     sums, mass = np.zeros((k, d)), np.zeros(k)
     prices, rho = np.asarray(prices, dtype=np.float64), np.ascontiguousarray(rho, dtype=np.float64)
     top, rows, kept = 0.0, [], []
-    buffer = np.empty((min(m, _chunk_rows(k)), k))    # one buffer: a fresh 512 KB array per chunk
-    for at in range(0, m, _chunk_rows(k)):            # costs its page faults, 3x the BLAS product
-        part = slice(at, min(at + _chunk_rows(k), m))
+    rows_per = _chunk_rows(k) // stride * stride       # chunks start on a counted row
+    buffer = np.empty((min(m, rows_per), k))          # one buffer: a fresh 512 KB array per chunk
+    for at in range(0, m, rows_per):                  # costs its page faults, 3x the BLAS product
+        part = slice(at, min(at + rows_per, m))
         wp = weight[part] if weight.size else weight
         cost = block_costs(X[part], wp if wp.size else None, centers, buffer[:part.stop - at])
-        top = max(top, scan_rows(cost, X[part], wp, prices, rho, bins, table, labels[part],
+        top = max(top, scan_rows(cost, X[part], wp, prices, rho, bins, table, stride, labels[part],
                                  own[part], near[part], hist, sums, mass))
         hit = np.flatnonzero(near[part])
         rows.append(at + hit)
@@ -120,7 +123,7 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
                         None if w is None else weight[at], before[at])
     return labels, Summary(
         np.bincount(labels, minlength=k).astype(np.int64), sums, mass, float(own.sum()),
-        int((labels != before).sum()), top, lists, None if edges is None else GapCounts.of(hist))
+        int((labels != before).sum()), top, lists, None if edges is None else GapCounts.of(hist, stride))
 
 
 def refill_block(X: np.ndarray, w: np.ndarray | None, base: np.ndarray, prev: np.ndarray | None,

@@ -42,7 +42,7 @@ def gap_bin(edges: np.ndarray, table: np.ndarray, scale: float, g: float) -> int
 
 @nb.njit(cache=True, nogil=True)
 def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray, rho: np.ndarray,
-              edges: np.ndarray, table: np.ndarray, labels: np.ndarray, own: np.ndarray,
+              edges: np.ndarray, table: np.ndarray, stride: int, labels: np.ndarray, own: np.ndarray,
               near: np.ndarray, hist: np.ndarray, sums: np.ndarray, mass: np.ndarray) -> float:
     """One sweep over the costs (m, k) of a chunk of points ``X`` (m, d) with weights ``w`` (m,)
     (empty: none); returns the largest cost (at least 0).
@@ -52,8 +52,8 @@ def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray
     ``g_ij = (cost[i, j] - prices[j]) - (cost[i, a] - prices[a])`` (``a = labels[i]``, ``j != a``)
     is below ``rho[a, j]``; adds ``w_i X[i]`` to ``sums[a]`` (k, d) and ``w_i`` to ``mass[a]``
     (k,), in row order as ``np.bincount`` does. With ``edges`` (B + 1,), B >= 1, and their
-    `bin_table`, adds every gap below ``edges[-1]`` to its `gap_bin` in ``hist[a, j]``
-    (``hist`` (k, k, B)); with one edge, counts nothing."""
+    `bin_table`, adds every gap below ``edges[-1]`` of the rows ``i`` with ``i % stride == 0``
+    to its `gap_bin` in ``hist[a, j]`` (``hist`` (k, k, B)); with one edge, counts nothing."""
     m, k = cost.shape
     count, cap = edges.shape[0] > 1, edges[edges.shape[0] - 1]
     scale = table.shape[0] / cap if count else 0.0
@@ -86,7 +86,7 @@ def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray
             hit |= (reduced[j] - best < rho[a, j]) & (j != a)
         near[i] = hit
         found = 0                     # the columns with gaps below the cap, gathered without a branch
-        for j in range(k if count else 0):
+        for j in range(k if count and i % stride == 0 else 0):
             below[found] = j
             found += reduced[j] - best < cap
         for f in range(found):

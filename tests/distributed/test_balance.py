@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fsclust.distributed.balance import _Model, gap_edges, nearest_gap, newton_prices
+from fsclust.distributed.balance import GapCounts, _Model, gap_edges, nearest_gap, newton_prices
 from fsclust.distributed.kernels import bin_table, scan_rows
 from fsclust.distributed.step import count_excess
 from fsclust.problem.sizes import Sizes
@@ -24,7 +24,7 @@ def _pass(cost: np.ndarray, prices: np.ndarray, edges: np.ndarray) -> tuple[np.n
     labels, own, near = np.empty(m, np.int64), np.empty(m), np.empty(m, bool)
     hist = np.zeros((k, k, edges.size - 1), np.int32)
     scan_rows(np.ascontiguousarray(cost), np.zeros((m, 1)), np.zeros(0), np.asarray(prices, dtype=np.float64),
-              np.zeros((k, k)), edges, bin_table(edges), labels, own, near, hist, np.zeros((k, 1)),
+              np.zeros((k, k)), edges, bin_table(edges), 1, labels, own, near, hist, np.zeros((k, 1)),
               np.zeros(k))
     return np.bincount(labels, minlength=k), hist
 
@@ -67,3 +67,12 @@ def test_newton_passes_take_the_counts_to_the_sizes():
 def test_nearest_gap_with_bounds():
     sizes = Sizes(np.array([2, 2, 2]), np.array([5, 5, 5]))
     assert nearest_gap(sizes, np.array([1.0, 4.0, 7.0])).tolist() == [1.75, 0.25, -2.0]   # room-wise
+
+
+def test_gap_counts_add_up_sparsely_and_scale_by_their_stride():
+    rng = np.random.default_rng(3)
+    parts = [np.where(rng.random((4, 4, 5)) < 0.2, rng.integers(1, 9, (4, 4, 5)), 0).astype(np.int32)
+             for _ in range(3)]
+    total = GapCounts.add([GapCounts.of(p, 2) for p in parts])
+    assert total.cells.size == np.count_nonzero(sum(parts))
+    np.testing.assert_array_equal(total.dense(), 2.0 * sum(p.astype(np.int64) for p in parts))

@@ -28,13 +28,13 @@ def _numpy_gaps(cost: np.ndarray, prices: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _scan(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray, rho: np.ndarray,
-          edges: np.ndarray) -> dict:
+          edges: np.ndarray, stride: int = 1) -> dict:
     (m, k), d = cost.shape, X.shape[1]
     out = {"labels": np.empty(m, np.int64), "own": np.empty(m), "near": np.empty(m, bool),
            "hist": np.zeros((k, k, max(edges.size - 1, 1)), np.int32), "sums": np.zeros((k, d)),
            "mass": np.zeros(k)}
     table = bin_table(edges) if edges.size > 1 else np.zeros(1, np.int64)
-    out["top"] = scan_rows(cost, X, w, prices, rho, edges, table, out["labels"], out["own"],
+    out["top"] = scan_rows(cost, X, w, prices, rho, edges, table, stride, out["labels"], out["own"],
                            out["near"], out["hist"], out["sums"], out["mass"])
     return out
 
@@ -76,3 +76,18 @@ def test_scan_rows_with_one_edge_counts_nothing():
     k = centers.shape[0]
     got = _scan(block_costs(X, None, centers), X, np.zeros(0), prices, np.zeros((k, k)), np.zeros(1))
     assert not got["hist"].any()
+
+
+@pytest.mark.parametrize("stride", [2, 3])
+def test_scan_rows_counts_the_histograms_of_every_stride_th_row(stride):
+    X, centers, prices = _case(9)
+    cost = block_costs(X, None, centers)
+    k = centers.shape[0]
+    gap = _numpy_gaps(cost, prices)[1]
+    edges = gap_edges(float(np.quantile(gap[np.isfinite(gap)], 0.5)), bins=5)
+    every = _scan(cost, X, np.zeros(0), prices, np.zeros((k, k)), edges)
+    some = _scan(cost[::stride].copy(), X[::stride].copy(), np.zeros(0), prices, np.zeros((k, k)), edges)
+    got = _scan(cost, X, np.zeros(0), prices, np.zeros((k, k)), edges, stride)
+    assert np.array_equal(got["hist"], some["hist"])
+    assert np.array_equal(got["labels"], every["labels"])
+    assert got["hist"].sum() < every["hist"].sum()
