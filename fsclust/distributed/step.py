@@ -65,7 +65,7 @@ _MAX_STRIDE = 8       # later passes of every 1st to 8th (`_stride`), so that th
 _COUNTED = 4096       # still sees about this many of the points it moves
 _STALL = 4            # a Newton step whose model leaves 1/4 of the excess (prices at the cap) doubles it
 _WARM_OFF = 8         # warm prices whose pass is off the sizes by 1/8 of its listed points: count histograms
-_LAST = 16            # a Newton step from a pass this close (points per cluster) lists its pairs as
+_LAST = 32            # a Newton step from a pass this close (points per cluster) lists its pairs as
                       # wide as it moves them: the next pass may be the last (a step takes the excess
                       # down 3-7x; the points within a price move grow with the excess, not with n)
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
@@ -136,6 +136,8 @@ class _Pass:
     edges: np.ndarray | None = None     # gap histogram bins (None: no balancing)
     stride: int = 0                      # the next pass counts the gap histograms of every stride-th
                                          # point (0: none)
+    listing: bool = True                 # whether the next pass lists points (else it only counts)
+    listed: bool = True                  # whether the last pass did
     base: da.Array | None = None
     passes: int = 0                      # scans and refills so far
     balances: int = 0
@@ -151,10 +153,13 @@ class _Pass:
         return self.base.to_delayed(optimize_graph=False).tolist()
 
     def scan(self) -> Summary:
-        """The pass: base labels (persisted on the workers) and the merged summary."""
+        """The pass: base labels (persisted on the workers) and the merged summary (its lists
+        empty unless ``listing``)."""
         c, u = dask.delayed(self.centers), dask.delayed(self.prices)
         prev = self._previous()
-        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, self.rho, self.limit,
+        rho = self.rho if self.listing else np.full_like(self.rho, -np.inf)
+        self.listed = self.listing
+        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, rho, self.limit,
                                                             self.edges if self.stride else None,
                                                             max(self.stride, 1))
                 for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
@@ -180,16 +185,17 @@ class _Pass:
         along is listed at least `_COVER` times as wide as its predicted move), or its counts are
         near the sizes (at most 1/`_SETTLE` of the listed points, and of 64 k, over or under them).
         A pass after a Newton step from a pass within `_LAST` k points of the sizes lists every pair
-        `_REACH` times as wide as the step moved it (at least the first boundary; farther passes
-        keep the first boundary: they are not the last); at most `_MAX_BALANCES` passes a step.
-        After a pass at warm prices that lands far from the sizes (`_unsettled`), a pass at the
-        same prices counts the histograms first. When the model itself cannot meet the sizes
-        within the cap (a cluster whose points are all farther), the next pass counts gaps up to
-        twice the cap."""
+        `_REACH` times as wide as the step moves it (at least the first boundary; farther passes
+        list nothing: they are not the last, and lists cost them ~10-30 %); at most
+        `_MAX_BALANCES` passes a step, and the last one lists. After a pass at warm prices that
+        lands far from the sizes (`_unsettled`), a pass at the same prices counts the histograms
+        first. When the model itself cannot meet the sizes within the cap (a cluster whose points
+        are all farther), the next pass counts gaps up to twice the cap."""
         base = self.rho.copy()
         while self.edges is not None and self.balances < _MAX_BALANCES and self._unsettled(total):
             self.stride = _stride(count_excess(total.counts, self.data.sizes))
             if total.gaps is None:           # warm prices far off: count the histograms (same prices)
+                self.listing = False
                 total = self.scan()
                 continue
             prices, left, moved = newton_prices(total.gaps.dense(), self.edges, total.counts,
@@ -198,12 +204,16 @@ class _Pass:
                 self.edges = gap_edges(2 * self.edges[-1])
             step = prices - self.prices
             lift = step[None, :] - step[:, None]
-            if (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
+            if self.listed and (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
                 break
-            if count_excess(total.counts, self.data.sizes) <= _LAST * self.data.sizes.n_clusters:
+            self.listing = count_excess(total.counts, self.data.sizes) <= _LAST * self.data.sizes.n_clusters
+            if self.listing:
                 self.rho = np.maximum(base, _REACH * np.maximum(lift, 0.0))
             self.prices = prices
             self.balances += 1
+            total = self.scan()
+        if not self.listed:                  # the lists at the last prices, for the solve
+            self.listing = True
             total = self.scan()
         return total
 
@@ -417,7 +427,8 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
                   prev, _pair_boundary(rho, k),
                   np.full(k, max(list_limit(k), limit or 0), np.int64),
-                  None if cap is None else gap_edges(cap), _FIRST_STRIDE if fresh and cap is not None else 0)
+                  None if cap is None else gap_edges(cap), _FIRST_STRIDE if fresh and cap is not None else 0,
+                  listing=not fresh or cap is None)     # the first pass at new prices is never the last
     total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
     while isinstance(short := _attempt(lists, total.counts, data.sizes, state, tol, total.top), _Short):
