@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from fsclust.problem.sizes import Sizes
 
@@ -144,6 +143,8 @@ def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes
     sizes : Sizes
     prices : ndarray of shape (k,)
     """
+    from scipy.optimize import minimize  # the client's only: workers import this module too
+
     model = _Model(hist.astype(np.float64), edges, counts.astype(np.float64),
                    counts + nearest_gap(sizes, counts.astype(np.float64)))
     half = edges[-1] / 2
