@@ -166,7 +166,7 @@ class _Assigner:
             prices, expected = warm, max(self.last.info["moves"], shift)
         self.target = self.tuning.boundary or int(min(max(128 * k, 8 * expected), _MAX_LISTED))
         labels, regret, top = view
-        loose = regret[regret > 0]
+        loose = regret[(regret > 0) & np.isfinite(regret)]
         cap = float(np.quantile(loose, _CAP)) if loose.size and m < n else None
         return prices, self._boundary(labels, regret, top, sizes), self.target, cap, fresh
 
@@ -191,7 +191,7 @@ class _Assigner:
         (positive) regrets, and in a cluster the sample finds over- or under-full beyond its noise,
         four times that excess."""
         m, k, n = labels.shape[0], sizes.n_clusters, self.data.n
-        loose = regret[regret > 0]         # solved prices leave ~k sample points tied
+        loose = regret[(regret > 0) & np.isfinite(regret)]   # ~k sample points tied; inf with k = 1
         rho = np.full(k, float(np.quantile(loose, min(1.0, self.target / n))) if loose.size else 0.0)
         if self.tuning.boundary is None and m < n:
             counts = np.bincount(labels, minlength=k)

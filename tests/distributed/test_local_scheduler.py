@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,18 @@ def test_fit_without_client():
     mem = FixedSizeKMeans(sizes=[100, 200, 300], solver="dual", init=centers, n_init=1).fit(X)
     assert np.array_equal(model.labels_.compute(), mem.labels_)
     assert model.sizes_.tolist() == [100, 200, 300]
+
+
+def test_one_cluster_beyond_the_sample_warns_nothing():
+    """k = 1 with more points than the client's sample: every regret is inf (no runner-up), which
+    the boundary and the histogram cap skip instead of taking a quantile of infinities."""
+    X = np.random.default_rng(1).normal(size=(70_000, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = FixedSizeKMeans(1, init=X[:1].copy(), n_init=1, max_iter=2)
+        model.fit(da.from_array(X, chunks=20_000))
+    assert model.sizes_.tolist() == [70_000]
+    np.testing.assert_allclose(model.cluster_centers_[0], X.mean(axis=0), rtol=1e-12, atol=1e-12)
 
 
 def test_npy_array_reads_blocks_on_the_workers(tmp_path) -> None:
