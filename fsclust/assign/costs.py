@@ -14,8 +14,8 @@ import numpy as np
 
 from fsclust._validation import MAX_TOTAL, as_float_matrix, as_weights, fail
 
-__all__ = ["DENSE_MAX_BYTES", "CostModel", "PointCosts", "SquaredEuclidean", "check_point_scale",
-           "max_point_norm", "row_norms_sq", "squared_distances"]
+__all__ = ["DENSE_MAX_BYTES", "PARALLEL_MIN_CELLS", "CostModel", "PointCosts", "SquaredEuclidean",
+           "check_point_scale", "max_point_norm", "row_norms_sq", "squared_distances"]
 
 _BLOCK_BYTES = 64 * 1024**2
 
@@ -105,7 +105,7 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, x_sq: np.ndarray | 
 
 
 _DIRECT_MAX_D = 4
-_PARALLEL_MIN_CELLS = 1 << 16   # below this, the serial kernel (thread start-up dominates)
+PARALLEL_MIN_CELLS = 1 << 16   # below this, the serial kernel (thread start-up dominates)
 
 
 def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):
@@ -117,7 +117,7 @@ def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):
         from fsclust.assign._kernels.distance import squared_distances_direct, squared_distances_serial
     except ImportError:          # numba missing: the BLAS path below
         return None
-    small = X.shape[0] * centers.shape[0] < _PARALLEL_MIN_CELLS
+    small = X.shape[0] * centers.shape[0] < PARALLEL_MIN_CELLS
     return squared_distances_serial if small else squared_distances_direct
 
 

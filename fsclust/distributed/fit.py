@@ -27,6 +27,7 @@ from fsclust.distributed.blocks import (
     certify_block,
     nearest_block,
     regrets,
+    warm_up,
 )
 from fsclust.distributed.data import DaskData
 from fsclust.distributed.step import Step, assignment_step, count_excess
@@ -239,6 +240,7 @@ def fit_kmeans(data: DaskData, *, init: Any = "k-means++", n_init: int = 10, max
     rng = as_rng(random_state)     # the restarts draw their seeds from it as in memory; the sample
     sample = draw_sample(data, tuning.sample, np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0]))
     k = data.sizes.n_clusters
+    _warm_workers(data)
     assigner = _Assigner(data, sample, tuning)
     seed = resolve_init(init, k, data.d, sample.w, scaled_sizes(data.sizes, data.n, sample.X.shape[0]))
     parts = Parts(cost=assigner.cost, update=_update, init=lambda _data, r: seed(sample.X, r),
@@ -251,6 +253,20 @@ def fit_kmeans(data: DaskData, *, init: Any = "k-means++", n_init: int = 10, max
                   history=[{**entry, **info} for entry, info in zip(run.history, steps, strict=False)])
     return result_from_restarts(Restarts(restarts.best, run, restarts.objectives), n_points=data.n,
                                 solver="dual", max_iter=max_iter, seconds=time.perf_counter() - start)
+
+
+def _warm_workers(data: DaskData) -> None:
+    """Send `fsclust.distributed.blocks.warm_up` to every worker of the active dask.distributed
+    client, not waiting for it (nothing without a client: the local scheduler runs in this
+    process)."""
+    try:
+        from distributed import fire_and_forget, get_client
+
+        client = get_client()
+    except (ImportError, ValueError):
+        return
+    fire_and_forget([client.submit(warm_up, data.d, data.sizes.n_clusters, pure=False, workers=[address])
+                     for address in client.scheduler_info()["workers"]])
 
 
 def assign_points(data: DaskData, centers: np.ndarray, *, tuning: Tuning | None = None,

@@ -91,3 +91,13 @@ def test_scan_rows_counts_the_histograms_of_every_stride_th_row(stride):
     assert np.array_equal(got["hist"], some["hist"])
     assert np.array_equal(got["labels"], every["labels"])
     assert got["hist"].sum() < every["hist"].sum()
+
+
+@pytest.mark.parametrize("d", [2, 8])
+def test_warm_up_loads_the_pass_kernel(d):
+    """What a fit sends to every worker at its start: one pass over zeros, which leaves the
+    kernel compiled (or loaded from the numba cache) in the process."""
+    from fsclust.distributed.blocks import warm_up
+
+    warm_up(d, 7)
+    assert scan_rows.signatures
