@@ -155,12 +155,12 @@ class _Pass:
     def scan(self) -> Summary:
         """The pass: base labels (persisted on the workers) and the merged summary (its lists
         empty unless ``listing``)."""
-        c, u = dask.delayed(self.centers), dask.delayed(self.prices)
+        c, u, rho, limit, edges = _shared(self.centers, self.prices,
+                                          self.rho if self.listing else np.full_like(self.rho, -np.inf),
+                                          self.limit, self.edges if self.stride else None)
         prev = self._previous()
-        rho = self.rho if self.listing else np.full_like(self.rho, -np.inf)
         self.listed = self.listing
-        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, rho, self.limit,
-                                                            self.edges if self.stride else None,
+        outs = [dask.delayed(scan_block, nout=2, pure=True)(x, w, p, start, c, u, rho, limit, edges,
                                                             max(self.stride, 1))
                 for (x, w, start), p in zip(self.data.blocks(), prev, strict=True)]
         outs = dask.persist(*outs)        # one run of every block task, kept until both halves exist
@@ -170,10 +170,9 @@ class _Pass:
 
     def refill(self, rows: np.ndarray) -> Lists:
         """Lists of the rows ``rows`` (k,) from their members, with the current rho and limit."""
-        c, u = dask.delayed(self.centers), dask.delayed(self.prices)
+        c, u, on, rho, limit = _shared(self.centers, self.prices, rows, self.rho, self.limit)
         prev = self._previous()
-        parts = [dask.delayed(refill_block, pure=True)(x, w, b, p, start, c, u, rows, self.rho,
-                                                       self.limit)
+        parts = [dask.delayed(refill_block, pure=True)(x, w, b, p, start, c, u, on, rho, limit)
                  for (x, w, start), b, p in zip(self.data.blocks(), self._bases(), prev, strict=True)]
         self.passes += 1
         return tree_reduce(parts, merge_lists, self.limit).compute()
@@ -255,6 +254,13 @@ class _Pass:
         wider = np.maximum(wider, 1e-3 * top)            # from a zero or tiny boundary: fast
         self.rho[rows] = np.where(wider > 4 * top, np.inf, wider)
         self.limit[rows] = np.minimum(self.limit[rows] * 2, self.data.n)
+
+
+def _shared(*arrays: np.ndarray | None) -> list[Any]:
+    """Each array as one dask key that every block task of a pass refers to: sent to each worker
+    once (an array passed as it is would be copied into every task: 40 copies of the 80 KB pair
+    boundaries a pass at k = 100, each hashed and shipped through the scheduler)."""
+    return [None if a is None else dask.delayed(a) for a in arrays]
 
 
 def _stride(excess: int) -> int:
