@@ -211,6 +211,7 @@ class _Pass:
             self.prices = prices
             self.balances += 1
             total = self.scan()
+        self.stride = 0                      # the solve's rescans need no histograms
         if not self.listed:                  # the lists at the last prices, for the solve
             self.listing = True
             total = self.scan()
