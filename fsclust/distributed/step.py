@@ -62,8 +62,9 @@ _REACH = 1.0          # after a Newton step, pairs are listed this many times as
 _SETTLE = 256         # ... or when at most 1/256 of the listed points are over or under the sizes
 _FIRST_STRIDE = 4     # the first pass at new prices counts the gap histograms of every 4th point,
 _MAX_STRIDE = 8       # later passes of every 1st to 8th (`_stride`), so that the Newton step
-_COUNTED = 4096       # still sees about this many of the points it moves
+_COUNTED = 2048       # still sees about this many of the points it moves
 _STALL = 4            # a Newton step whose model leaves 1/4 of the excess (prices at the cap) doubles it
+_MAX_WIDENED = 2      # ... at most twice a step at the same prices, when its step would not help
 _WARM_OFF = 8         # warm prices whose pass is off the sizes by 1/8 of its listed points: count histograms
 _LAST = 32            # a Newton step from a pass this close (points per cluster) lists its pairs as
                       # wide as it moves them: the next pass may be the last (a step takes the excess
@@ -138,6 +139,7 @@ class _Pass:
                                          # point (0: none)
     listing: bool = True                 # whether the next pass lists points (else it only counts)
     listed: bool = True                  # whether the last pass did
+    widened: int = 0                     # passes that counted wider histograms at the same prices
     base: da.Array | None = None
     passes: int = 0                      # scans and refills so far
     balances: int = 0
@@ -189,7 +191,8 @@ class _Pass:
         `_MAX_BALANCES` passes a step, and the last one lists. After a pass at warm prices that
         lands far from the sizes (`_unsettled`), a pass at the same prices counts the histograms
         first. When the model itself cannot meet the sizes within the cap (a cluster whose points
-        are all farther), the next pass counts gaps up to twice the cap."""
+        are all farther), the next pass counts gaps up to twice the cap; at the same prices when
+        the model's step would leave as many points off as there are."""
         base = self.rho.copy()
         while self.edges is not None and self.balances < _MAX_BALANCES and self._unsettled(total):
             self.stride = _stride(count_excess(total.counts, self.data.sizes))
@@ -199,13 +202,19 @@ class _Pass:
                 continue
             prices, left, moved = newton_prices(total.gaps.dense(), self.edges, total.counts,
                                                 self.data.sizes, self.prices)
-            if _STALL * left > count_excess(total.counts, self.data.sizes):   # moves past the cap
+            excess = count_excess(total.counts, self.data.sizes)
+            if _STALL * left > excess:       # the model's moves stop at the cap: twice the cap
                 self.edges = gap_edges(2 * self.edges[-1])
+                if left >= excess and self.widened < _MAX_WIDENED:   # and its step is no better:
+                    self.listing, self.stride = False, 1      # count the wider histograms here
+                    self.widened += 1
+                    total = self.scan()
+                    continue
             step = prices - self.prices
             lift = step[None, :] - step[:, None]
             if self.listed and (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
                 break
-            self.listing = count_excess(total.counts, self.data.sizes) <= _LAST * self.data.sizes.n_clusters
+            self.listing = excess <= _LAST * self.data.sizes.n_clusters
             if self.listing:
                 self.rho = np.maximum(base, _REACH * np.maximum(lift, 0.0))
             self.prices = prices
