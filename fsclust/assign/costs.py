@@ -65,9 +65,9 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, x_sq: np.ndarray | 
                       out: np.ndarray | None = None) -> np.ndarray:
     """Squared Euclidean distances in fused form ``|x|^2 - 2 x.c + |c|^2``, block by block.
 
-    Uses one BLAS product per block of rows, so no (n, k, d) temporary is ever built and the
-    extra memory is bounded by ~64 MB beyond the (n, k) output. With ``d <= 4`` (and numba
-    installed) a parallel kernel writes ``sum_t (x_t - c_t)^2`` directly in one pass instead.
+    Uses one BLAS product per block of rows, finished in one numba pass, so no (n, k, d)
+    temporary is ever built and the extra memory is bounded by ~64 MB beyond the (n, k) output.
+    With ``d <= 4`` a parallel kernel writes ``sum_t (x_t - c_t)^2`` directly in one pass instead.
 
     Parameters
     ----------
@@ -113,10 +113,8 @@ def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):
     if X.shape[1] > _DIRECT_MAX_D or (out is not None and not (
             out.flags.c_contiguous and out.dtype == np.float64)):
         return None
-    try:
-        from fsclust.assign._kernels.distance import squared_distances_direct, squared_distances_serial
-    except ImportError:          # numba missing: the BLAS path below
-        return None
+    from fsclust.assign._kernels.distance import squared_distances_direct, squared_distances_serial
+
     small = X.shape[0] * centers.shape[0] < PARALLEL_MIN_CELLS
     return squared_distances_serial if small else squared_distances_direct
 

@@ -195,14 +195,14 @@ class _Pass:
         the model's step would leave as many points off as there are."""
         base = self.rho.copy()
         while self.edges is not None and self.balances < _MAX_BALANCES and self._unsettled(total):
-            self.stride = _stride(count_excess(total.counts, self.data.sizes))
+            excess = count_excess(total.counts, self.data.sizes)
+            self.stride = _stride(excess)
             if total.gaps is None:           # warm prices far off: count the histograms (same prices)
                 self.listing = False
                 total = self.scan()
                 continue
             prices, left, moved = newton_prices(total.gaps.dense(), self.edges, total.counts,
                                                 self.data.sizes, self.prices)
-            excess = count_excess(total.counts, self.data.sizes)
             if _STALL * left > excess:       # the model's moves stop at the cap: twice the cap
                 self.edges = gap_edges(2 * self.edges[-1])
                 if left >= excess and self.widened < _MAX_WIDENED:   # and its step is no better:
@@ -338,7 +338,7 @@ def _listed_costs(lists: Lists, centers: np.ndarray, ghost: np.ndarray) -> np.nd
     out = np.empty((s + ghost.shape[0], k))
     for at in range(0, s, _ROWS):
         rows = slice(at, min(at + _ROWS, s))
-        out[rows] = block_costs(lists.x[rows], None if lists.w is None else lists.w[rows], centers)
+        block_costs(lists.x[rows], None if lists.w is None else lists.w[rows], centers, out=out[rows])
     out[s:] = ghost
     return out
 
