@@ -15,7 +15,7 @@ import numpy as np
 from fsclust._validation import MAX_TOTAL, as_float_matrix, as_weights, fail
 
 __all__ = ["DENSE_MAX_BYTES", "PARALLEL_MIN_CELLS", "CostModel", "PointCosts", "SquaredEuclidean",
-           "check_point_scale", "max_point_norm", "row_norms_sq", "squared_distances"]
+           "by_products", "check_point_scale", "max_point_norm", "row_norms_sq", "squared_distances"]
 
 _BLOCK_BYTES = 64 * 1024**2
 
@@ -106,6 +106,13 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, x_sq: np.ndarray | 
 
 _DIRECT_MAX_D = 4
 PARALLEL_MIN_CELLS = 1 << 16   # below this, the serial kernel (thread start-up dominates)
+
+
+def by_products(d: int) -> bool:
+    """Whether `squared_distances` makes ``d``-dimensional costs from one BLAS product ``X C^T``
+    finished in fused form (``d > 4``; else each entry directly): a kernel that finishes the
+    products itself (`fsclust.assign._kernels.distance.fused_entry`) gets the same numbers."""
+    return d > _DIRECT_MAX_D
 
 
 def _direct_kernel(X: np.ndarray, centers: np.ndarray, out: np.ndarray | None):

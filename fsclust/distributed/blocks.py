@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fsclust.assign.costs import PARALLEL_MIN_CELLS, SquaredEuclidean
+from fsclust.assign.costs import PARALLEL_MIN_CELLS, SquaredEuclidean, by_products, row_norms_sq
 from fsclust.distributed.balance import GapCounts, gap_edges
 from fsclust.distributed.kernels import bin_table, scan_rows
 from fsclust.distributed.lists import Lists, merge, point_lists
@@ -32,7 +32,7 @@ __all__ = [
     "warm_up",
 ]
 
-_CHUNK_CELLS = 2**16   # costs per chunk of a pass (512 KB: BLAS products of 655 rows at k = 100)
+_CHUNK_CELLS = 2**17   # costs per chunk of a pass (1 MB: BLAS products of 1,310 rows at k = 100)
 
 
 def block_costs(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
@@ -95,8 +95,9 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
     and the block's `Summary` (with gap histograms over the bins ``edges`` when given, of every
     ``stride``-th row).
 
-    The costs are made and swept chunk by chunk (`scan_rows`); only the rows of the points some
-    list may take (a gap below its pair's ``rho``) are kept for `point_lists`."""
+    The costs are made and swept chunk by chunk (`scan_rows`; for ``d > 4`` one BLAS product per
+    chunk, which the sweep finishes into the costs of `block_costs` row by row); only the rows of
+    the points some list may take (a gap below its pair's ``rho``) are kept for `point_lists`."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     m, (k, d) = X.shape[0], centers.shape
     weight = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
@@ -108,17 +109,25 @@ def scan_block(X: np.ndarray, w: np.ndarray | None, prev: np.ndarray | None, sta
     prices, rho = np.asarray(prices, dtype=np.float64), np.ascontiguousarray(rho, dtype=np.float64)
     top, rows, kept = 0.0, [], []
     rows_per = _chunk_rows(k) // stride * stride       # chunks start on a counted row
-    buffer = np.empty((min(m, rows_per), k))          # one buffer: a fresh 512 KB array per chunk
+    buffer = np.empty((min(m, rows_per), k))          # one buffer: a fresh 1 MB array per chunk
+    products = by_products(d)                         # costs by one BLAS product, finished by the sweep
+    x_sq, c_sq = (row_norms_sq(X), row_norms_sq(centers)) if products else (np.zeros(0), np.zeros(0))
     for at in range(0, m, rows_per):                  # costs its page faults, 3x the BLAS product
         part = slice(at, min(at + rows_per, m))
         wp = weight[part] if weight.size else weight
-        cost = block_costs(X[part], wp if wp.size else None, centers, buffer[:part.stop - at])
-        top = max(top, scan_rows(cost, X[part], wp, prices, rho, bins, table, stride, labels[part],
-                                 own[part], near[part], hist, sums, mass))
-        hit = np.flatnonzero(near[part])
-        rows.append(at + hit)
-        kept.append(cost[hit])
-    at, cost = np.concatenate(rows), np.concatenate(kept)
+        cost = buffer[:part.stop - at]
+        if products:
+            np.matmul(X[part], centers.T, out=cost)
+        else:
+            block_costs(X[part], wp if wp.size else None, centers, cost)
+        top = max(top, scan_rows(cost, x_sq[part], c_sq, X[part], wp, prices, rho, bins, table, stride,
+                                 labels[part], own[part], near[part], hist, sums, mass))
+        if near[part].any():
+            hit = np.flatnonzero(near[part])
+            rows.append(at + hit)
+            kept.append(cost[hit])
+    at = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    cost = np.concatenate(kept) if kept else np.zeros((0, k))
     before = np.full(m, -1, np.int64) if prev is None else np.asarray(prev, np.int64)
     lists = point_lists(cost, cost - prices, labels[at], start + at, rho, limit, X[at],
                         None if w is None else weight[at], before[at])

@@ -4,15 +4,18 @@ A pass labels every point by the argmin of its reduced costs, marks the points s
 list may need, adds up the clusters' coordinates and (on a cold step) counts the pairs' gaps. Done
 with numpy on a whole row block, that is ten sweeps over (m, k) arrays and as many fresh 80 MB
 allocations at m = 1e5, k = 100 (~125 ms on one core, twice that with two workers on two cores);
-`fsclust.distributed.blocks.scan_block` makes the costs of a chunk of ~650 rows into one buffer
-and `scan_rows` does the rest in one sweep over it (~33 ms a block on one thread, 47 ms with
-histograms).
+`fsclust.distributed.blocks.scan_block` makes the BLAS products of a chunk of ~1,300 rows into
+one buffer and `scan_rows` finishes them into costs and does the rest in one sweep over it (~17 ms
+a block on one thread, 33 ms with the histograms of every point; 21 ms before the finish moved
+into the sweep, and 33 / 47 ms before it was one sweep).
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
+from fsclust.assign._kernels.distance import fused_entry
 
 __all__ = ["bin_table", "gap_bin", "scan_rows"]
 
@@ -42,11 +45,18 @@ def gap_bin(edges: np.ndarray, table: np.ndarray, scale: float, g: float) -> int
 
 
 @nb.njit(cache=True, nogil=True)
-def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray, rho: np.ndarray,
-              edges: np.ndarray, table: np.ndarray, stride: int, labels: np.ndarray, own: np.ndarray,
-              near: np.ndarray, hist: np.ndarray, sums: np.ndarray, mass: np.ndarray) -> float:
+def scan_rows(cost: np.ndarray, x_sq: np.ndarray, c_sq: np.ndarray, X: np.ndarray, w: np.ndarray,
+              prices: np.ndarray, rho: np.ndarray, edges: np.ndarray, table: np.ndarray, stride: int,
+              labels: np.ndarray, own: np.ndarray, near: np.ndarray, hist: np.ndarray, sums: np.ndarray,
+              mass: np.ndarray) -> float:
     """One sweep over the costs (m, k) of a chunk of points ``X`` (m, d) with weights ``w`` (m,)
     (empty: none); returns the largest cost (at least 0).
+
+    With squared norms ``x_sq`` (m,) and ``c_sq`` (k,), ``cost`` holds the products ``X C^T`` and
+    each row is first finished in place to the costs ``w_i max(|x_i|^2 - 2 x_i.c_j + |c_j|^2, 0)``
+    (`fsclust.assign._kernels.distance.fused_entry`, times ``w_i``: the numbers of
+    `fsclust.assign.costs.SquaredEuclidean`), while it is in cache; with ``x_sq`` empty, ``cost``
+    holds the costs.
 
     Writes ``labels`` (m,): the argmin of ``cost[i] - prices`` (first index on ties), ``own``
     (m,): ``cost[i, labels[i]]``, and ``near`` (m,): whether some gap
@@ -56,12 +66,17 @@ def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray
     `bin_table`, adds every gap below ``edges[-1]`` of the rows ``i`` with ``i % stride == 0``
     to its `gap_bin` in ``hist[a, j]`` (``hist`` (k, k, B)); with one edge, counts nothing."""
     m, k = cost.shape
+    finish, listing = x_sq.shape[0] > 0, rho.max() > -np.inf   # listing: some point may be near
     count, cap = edges.shape[0] > 1, edges[edges.shape[0] - 1]
     scale = table.shape[0] / cap if count else 0.0
     reduced, below = np.empty(k), np.empty(k, np.int64)
     top = 0.0
     for i in range(m):
         wi = w[i] if w.shape[0] > 0 else 1.0
+        if finish:
+            for j in range(k):
+                entry = fused_entry(cost[i, j], x_sq[i], c_sq[j])
+                cost[i, j] = entry * wi if w.shape[0] > 0 else entry
         b0 = b1 = b2 = b3 = np.inf        # four running minima and maxima over four entries a
         t0 = t1 = t2 = t3 = 0.0           # step (one is a chain of dependent compares: 30 % slower)
         for j in range(0, k - k % 4, 4):
@@ -83,7 +98,7 @@ def scan_rows(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray
             a += 1
         labels[i], own[i] = a, cost[i, a]
         hit = False
-        for j in range(k):
+        for j in range(k if listing else 0):
             hit |= (reduced[j] - best < rho[a, j]) & (j != a)
         near[i] = hit
         found = 0                     # the columns with gaps below the cap, gathered without a branch

@@ -23,7 +23,8 @@ def _pass(cost: np.ndarray, prices: np.ndarray, edges: np.ndarray) -> tuple[np.n
     m, k = cost.shape
     labels, own, near = np.empty(m, np.int64), np.empty(m), np.empty(m, bool)
     hist = np.zeros((k, k, edges.size - 1), np.int32)
-    scan_rows(np.ascontiguousarray(cost), np.zeros((m, 1)), np.zeros(0), np.asarray(prices, dtype=np.float64),
+    scan_rows(np.ascontiguousarray(cost), np.zeros(0), np.zeros(0), np.zeros((m, 1)), np.zeros(0),
+              np.asarray(prices, dtype=np.float64),
               np.zeros((k, k)), edges, bin_table(edges), 1, labels, own, near, hist, np.zeros((k, 1)),
               np.zeros(k))
     return np.bincount(labels, minlength=k), hist

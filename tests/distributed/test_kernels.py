@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fsclust.assign.costs import row_norms_sq
 from fsclust.distributed.balance import gap_edges
 from fsclust.distributed.blocks import block_costs
 from fsclust.distributed.kernels import bin_table, scan_rows
@@ -28,14 +29,15 @@ def _numpy_gaps(cost: np.ndarray, prices: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _scan(cost: np.ndarray, X: np.ndarray, w: np.ndarray, prices: np.ndarray, rho: np.ndarray,
-          edges: np.ndarray, stride: int = 1) -> dict:
+          edges: np.ndarray, stride: int = 1, norms: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     (m, k), d = cost.shape, X.shape[1]
     out = {"labels": np.empty(m, np.int64), "own": np.empty(m), "near": np.empty(m, bool),
            "hist": np.zeros((k, k, max(edges.size - 1, 1)), np.int32), "sums": np.zeros((k, d)),
            "mass": np.zeros(k)}
     table = bin_table(edges) if edges.size > 1 else np.zeros(1, np.int64)
-    out["top"] = scan_rows(cost, X, w, prices, rho, edges, table, stride, out["labels"], out["own"],
-                           out["near"], out["hist"], out["sums"], out["mass"])
+    x_sq, c_sq = norms or (np.zeros(0), np.zeros(0))
+    out["top"] = scan_rows(cost, x_sq, c_sq, X, w, prices, rho, edges, table, stride, out["labels"],
+                           out["own"], out["near"], out["hist"], out["sums"], out["mass"])
     return out
 
 
@@ -69,6 +71,24 @@ def test_scan_rows_is_the_numpy_sweep(seed):
     b = np.minimum(np.searchsorted(edges, gap[src, dst], side="right") - 1, edges.size - 2)
     want = np.bincount((labels[src] * k + dst) * (edges.size - 1) + b, minlength=k * k * (edges.size - 1))
     assert np.array_equal(got["hist"], want.reshape(k, k, -1))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_scan_rows_finishes_the_products_into_the_costs(weighted):
+    """Given the BLAS products and the squared norms, the sweep leaves the costs of
+    `block_costs` in the buffer, bit for bit, and sweeps them as it sweeps those costs."""
+    X, centers, prices = _case(11, d=9)
+    k = centers.shape[0]
+    w = np.random.default_rng(3).uniform(0.5, 2.0, X.shape[0]) if weighted else np.zeros(0)
+    cost = block_costs(X, w if weighted else None, centers)
+    edges = gap_edges(float(np.quantile(cost, 0.2)), bins=6)
+    rho = np.full((k, k), float(np.quantile(cost, 0.1)))
+    products = X @ centers.T
+    fused = _scan(products, X, w, prices, rho, edges, norms=(row_norms_sq(X), row_norms_sq(centers)))
+    plain = _scan(cost.copy(), X, w, prices, rho, edges)
+    assert np.array_equal(products, cost)
+    for name in ("labels", "own", "near", "hist", "sums", "mass", "top"):
+        assert np.array_equal(fused[name], plain[name]), name
 
 
 def test_scan_rows_with_one_edge_counts_nothing():
