@@ -23,7 +23,7 @@ import numpy as np
 
 from fsclust.problem.sizes import Sizes
 
-__all__ = ["GapCounts", "gap_edges", "nearest_gap", "newton_prices"]
+__all__ = ["GapCounts", "gap_edges", "nearest_gap", "newton_prices", "newton_reach"]
 
 _BINS = 32            # geometric edges of the gap bins (each sqrt(2) above the last), and as many linear
 _ITERATIONS = 150     # L-BFGS-B iterations per client step (each O(k^2) on the histograms)
@@ -106,23 +106,21 @@ class _Model:
 
     def potential(self, delta: np.ndarray) -> tuple[float, np.ndarray]:
         """``Psi(delta) = (counts - target) . delta + sum_pl G_pl(delta_l - delta_p)`` with ``G_pl``
-        the integral of ``F_pl``: convex, its gradient is the predicted counts minus the target."""
-        hist, edges, width, cum, area = self.hist, self.edges, self.width, self.cum, self.area
-        t = delta[None, :] - delta[:, None]                   # t[p, l] = delta_l - delta_p
-        b = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, hist.shape[2] - 1)
-        at = np.clip(t, 0.0, edges[-1]) - edges[b]
-        k, bins = hist.shape[1], hist.shape[2]
-        pair = np.arange(k * k).reshape(k, k)
-        h = hist.reshape(-1)[pair * bins + b]
-        low, g0 = (a.reshape(-1)[pair * (bins + 1) + b] for a in (cum, area))
-        moved = np.where(t > 0, low + at * h / width[b], 0.0)
-        area_t = np.where(t > 0, g0 + at * low + h * at**2 / (2 * width[b]), 0.0)
-        beyond = np.maximum(t - edges[-1], 0.0)               # past the cap: linear, all moved
-        moved = np.where(beyond > 0, cum[:, :, -1], moved)
-        area_t = area_t + beyond * cum[:, :, -1]
-        self.moved = moved
-        pred = self.counts - moved.sum(axis=1) + moved.sum(axis=0)
-        return float((self.counts - self.target) @ delta + area_t.sum()), pred - self.target
+        the integral of ``F_pl``: convex, its gradient is the predicted counts minus the target
+        (the pair terms: `fsclust.distributed.kernels.model_potential`)."""
+        from fsclust.distributed.kernels import model_potential  # numba: the client's only
+
+        self.moved = np.empty(self.hist.shape[:2]) if self.moved is None else self.moved
+        pairs = model_potential(self.hist, self.cum, self.area, self.edges, delta, self.moved)
+        pred = self.counts - self.moved.sum(axis=1) + self.moved.sum(axis=0)
+        return float((self.counts - self.target) @ delta + pairs), pred - self.target
+
+
+def newton_reach(edges: np.ndarray) -> float:
+    """The largest price change of a Newton step over the bins ``edges``: half the cap, so that
+    every pair's relative move stays within its histogram (past it the model moves nothing more,
+    and its steps run off to the bound)."""
+    return float(edges[-1] / 2)
 
 
 def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes: Sizes,
@@ -131,7 +129,7 @@ def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes
     under them, and the points (k, k) of ``p`` it moves to ``l``.
 
     The model's counts are the gradient of a convex potential (`_Model.potential`), minimised by
-    L-BFGS-B with every price change within half the cap (where the histograms hold).
+    L-BFGS-B with every price change within `newton_reach` (where the histograms hold).
 
     Parameters
     ----------
@@ -147,7 +145,7 @@ def newton_prices(hist: np.ndarray, edges: np.ndarray, counts: np.ndarray, sizes
 
     model = _Model(hist.astype(np.float64), edges, counts.astype(np.float64),
                    counts + nearest_gap(sizes, counts.astype(np.float64)))
-    half = edges[-1] / 2
+    half = newton_reach(edges)
     found = minimize(model.potential, np.zeros(prices.shape[0]), jac=True, method="L-BFGS-B",
                      bounds=[(-half, half)] * prices.shape[0],
                      options={"maxiter": _ITERATIONS, "gtol": 1e-12 * half, "ftol": 1e-10})

@@ -137,10 +137,11 @@ class _Assigner:
         return labels, regret, top
 
     def _prices(self, centers: np.ndarray,
-                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None, bool]:
+                warm: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int, float | None, bool, float]:
         """Prices for a step, its boundary (k,), the number of points it aims to list, the cap of
         its gap histograms (a high quantile of the sample's regrets; None when the sample is all
-        the data) and whether the prices are new.
+        the data), whether the prices are new, and (warm prices) the points the sample's counts
+        moved since the last step, scaled to n (0 without a last step).
 
         The warm prices are kept unless, on the client's sample, they would leave more than 2 % of
         the points (and well over the sampling noise) to move; then new prices come from the exact
@@ -156,7 +157,7 @@ class _Assigner:
         counts = None if view is None else np.bincount(view[0], minlength=k)
         excess = np.inf if counts is None else count_excess(counts, sizes) * n / m
         before = self._before(warm, k)
-        fresh = excess > max(_WARM_SHARE * n, 2 * noise)
+        fresh, shift = excess > max(_WARM_SHARE * n, 2 * noise), 0.0
         if fresh:
             cost = PointCosts(self.sample.X, centers, self.sample.w, checked=True)
             prices = DualSolver().solve(cost, self._sample_sizes(sizes, before), warm_start=warm).prices
@@ -169,7 +170,8 @@ class _Assigner:
         labels, regret, top = view
         loose = regret[(regret > 0) & np.isfinite(regret)]
         cap = float(np.quantile(loose, _CAP)) if loose.size and m < n else None
-        return prices, self._boundary(labels, regret, top, sizes), self.target, cap, fresh
+        drift = 0.0 if fresh or before is None else shift
+        return prices, self._boundary(labels, regret, top, sizes), self.target, cap, fresh, drift
 
     def _before(self, warm: np.ndarray | None, k: int) -> np.ndarray | None:
         """The sample's counts (k,) under the last step's centers and prices (None on a first step)."""
@@ -208,9 +210,9 @@ class _Assigner:
             self.labels = None
             self.runs.append([])
         begin = time.perf_counter()
-        prices, rho, target, cap, fresh = self._prices(centers, warm)
+        prices, rho, target, cap, fresh, drift = self._prices(centers, warm)
         step = assignment_step(self.data, centers, prices, self.labels, rho, 4 * target // len(rho), cap,
-                               fresh)
+                               fresh, drift)
         self.last, self.labels, self.centers = step, step.labels, centers
         info = {**step.info, "seconds": time.perf_counter() - begin}
         self.runs[-1].append(info)

@@ -1,4 +1,5 @@
-"""numba kernel of the blockwise pass: one sweep over a chunk of costs that stays in cache.
+"""numba kernels of the distributed step: the blockwise pass, one sweep over a chunk of costs that
+stays in cache (`scan_rows`), and the potential of the client's Newton model (`model_potential`).
 
 A pass labels every point by the argmin of its reduced costs, marks the points some candidate
 list may need, adds up the clusters' coordinates and (on a cold step) counts the pairs' gaps. Done
@@ -17,7 +18,7 @@ import numpy as np
 
 from fsclust.assign._kernels.distance import fused_entry
 
-__all__ = ["bin_table", "gap_bin", "scan_rows"]
+__all__ = ["bin_table", "gap_bin", "model_potential", "scan_rows"]
 
 
 _CELLS = 4096         # cells of the lookup table of the gap bins (`bin_table`)
@@ -113,3 +114,43 @@ def scan_rows(cost: np.ndarray, x_sq: np.ndarray, c_sq: np.ndarray, X: np.ndarra
             sums[a, t] += X[i, t] * wi                # exact for wi = 1
         mass[a] += wi
     return top
+
+
+@nb.njit(cache=True, nogil=True)
+def model_potential(hist: np.ndarray, cum: np.ndarray, area: np.ndarray, edges: np.ndarray,
+                    delta: np.ndarray, moved: np.ndarray) -> float:
+    """The pair terms of the Newton model's potential (`fsclust.distributed.balance._Model`) at
+    price changes ``delta`` (k,): returns ``sum_pl G_pl(delta_l - delta_p)`` and writes ``moved``
+    (k, k) = ``F_pl(delta_l - delta_p)``, the points of ``p`` it moves to ``l``.
+
+    ``hist`` (k, k, B) are the gap histograms over ``edges`` (B + 1,), ``cum`` and ``area``
+    (k, k, B + 1) their running sums and integrals at the edges; ``F_pl`` is linear within a bin
+    and constant past the cap ``edges[-1]`` (``G_pl`` linear there), both 0 for ``t <= 0``. One
+    loop over the pairs with a binary search of the bin: ~20x the numpy form's speed, which
+    L-BFGS calls a few hundred times a step."""
+    k, bins = hist.shape[0], hist.shape[2]
+    cap = edges[bins]
+    total = 0.0
+    for p in range(k):
+        for q in range(k):
+            t = delta[q] - delta[p]
+            if t <= 0.0:
+                moved[p, q] = 0.0
+                continue
+            lo, hi = 0, bins - 1                    # the last edge <= min(t, cap), below the cap
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if edges[mid] <= t:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            at = min(t, cap) - edges[lo]
+            h, width = hist[p, q, lo], edges[lo + 1] - edges[lo]
+            low = cum[p, q, lo]
+            if t > cap:
+                moved[p, q] = cum[p, q, bins]
+                total += area[p, q, lo] + at * low + h * at * at / (2.0 * width) + (t - cap) * cum[p, q, bins]
+            else:
+                moved[p, q] = low + at * h / width
+                total += area[p, q, lo] + at * low + h * at * at / (2.0 * width)
+    return total

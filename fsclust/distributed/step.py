@@ -35,7 +35,7 @@ import numpy as np
 
 from fsclust.assign.costs import PointCosts
 from fsclust.assign.dual import DualSolver
-from fsclust.distributed.balance import gap_edges, newton_prices
+from fsclust.distributed.balance import gap_edges, newton_prices, newton_reach
 from fsclust.distributed.blocks import (
     Summary,
     apply_moves,
@@ -56,7 +56,8 @@ _GROW = 2             # a refilled row is listed this much wider than the reduce
 _DENSE_CELLS = 5_000_000    # listed points x k up to which the client solves on a dense matrix (40 MB)
 _ROWS = 8192          # listed points per block of costs on the client
 _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists)
-_MAX_BALANCES = 6     # passes at Newton prices before the lists must do (`_Pass.balance`)
+_MAX_BALANCES = 10    # passes at Newton prices before the lists must do (`_Pass.balance`; their
+                      # refills take 0.5 s a round and may take many where a Newton step stalled)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
 _REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
 _SETTLE = 256         # ... or when at most 1/256 of the listed points are over or under the sizes
@@ -70,6 +71,10 @@ _LAST = 32            # a Newton step from a pass this close (points per cluster
                       # wide as it moves them: the next pass may be the last (a step takes the excess
                       # down 3-7x; the points within a price move grow with the excess, not with n)
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
+_DRIFT = 5            # warm prices whose sample drifted this many points per cluster: count histograms
+                      # in the first pass (+30 % on it; a pass that lands far counts them again, ~1.1 s
+                      # at 4e6 x 16, k = 100; the benchmark's third step drifts ~10 a cluster, the
+                      # fourth ~2)
 
 
 def list_limit(k: int) -> int:
@@ -203,6 +208,7 @@ class _Pass:
                 continue
             prices, left, moved = newton_prices(total.gaps.dense(), self.edges, total.counts,
                                                 self.data.sizes, self.prices)
+            pinned = bool((np.abs(prices - self.prices) >= 0.999 * newton_reach(self.edges)).any())
             if _STALL * left > excess:       # the model's moves stop at the cap: twice the cap
                 self.edges = gap_edges(2 * self.edges[-1])
                 if left >= excess and self.widened < _MAX_WIDENED:   # and its step is no better:
@@ -214,7 +220,7 @@ class _Pass:
             lift = step[None, :] - step[:, None]
             if self.listed and (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
                 break
-            self.listing = excess <= _LAST * self.data.sizes.n_clusters
+            self.listing = excess <= _LAST * self.data.sizes.n_clusters and not pinned
             if self.listing:
                 self.rho = np.maximum(base, _REACH * np.maximum(lift, 0.0))
             self.prices = prices
@@ -410,7 +416,7 @@ def _attempt(lists: Lists, counts: np.ndarray, sizes: Sizes, state: _Pass, tol: 
 
 def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, prev: da.Array | None,
                     rho: np.ndarray, limit: int | None = None, cap: float | None = None,
-                    fresh: bool = True) -> Step:
+                    fresh: bool = True, drift: float = 0.0) -> Step:
     """An optimal assignment of the dask points to ``centers`` (k, d) under ``data.sizes``.
 
     Parameters
@@ -432,7 +438,12 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         the sizes for its lists is followed by passes at Newton prices (`_Pass.balance`).
     fresh : bool, default True
         Whether ``prices`` are new (the first pass counts the gap histograms at once); with warm
-        prices a pass counts them only after one that lands far from the sizes (`_Pass._unsettled`).
+        prices a pass counts them only after one that lands far from the sizes (`_Pass._unsettled`),
+        or at once when ``drift`` is large.
+    drift : float, default 0
+        Points the client's sample expects warm prices to leave over or under the sizes: from
+        `_DRIFT` per cluster on, the first pass counts the gap histograms too (a pass that lands
+        far without them is followed by one at the same prices that counts them).
 
     Raises
     ------
@@ -440,10 +451,11 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         The lists did not certify after many refill rounds (not expected).
     """
     k = data.sizes.n_clusters
+    stride = 0 if cap is None else _FIRST_STRIDE if fresh else _stride(drift) if drift >= _DRIFT * k else 0
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
                   prev, _pair_boundary(rho, k),
                   np.full(k, max(list_limit(k), limit or 0), np.int64),
-                  None if cap is None else gap_edges(cap), _FIRST_STRIDE if fresh and cap is not None else 0,
+                  None if cap is None else gap_edges(cap), stride,
                   listing=not fresh or cap is None)     # the first pass at new prices is never the last
     total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)

@@ -121,3 +121,40 @@ def test_warm_up_loads_the_pass_kernel(d):
 
     warm_up(d, 7)
     assert scan_rows.signatures
+
+
+def test_model_potential_is_the_binned_integral():
+    """The Newton model's pair terms: ``F_pl`` linear within each bin from the histogram's running
+    sums, constant past the cap, 0 for ``t <= 0``; ``G_pl`` its integral (by quadrature here)."""
+    from fsclust.distributed.balance import _Model
+    from fsclust.distributed.kernels import model_potential
+
+    rng = np.random.default_rng(5)
+    k, edges = 6, gap_edges(10.0, bins=4)
+    hist = rng.integers(0, 5, size=(k, k, edges.size - 1)).astype(np.float64)
+    model = _Model(hist, edges, np.zeros(k), np.zeros(k))
+    cum = np.concatenate([np.zeros((k, k, 1)), np.cumsum(hist, axis=2)], axis=2)
+
+    def F(p, q, t):
+        if t <= 0:
+            return 0.0
+        if t >= edges[-1]:
+            return cum[p, q, -1]
+        b = np.searchsorted(edges, t, side="right") - 1
+        return cum[p, q, b] + (t - edges[b]) * hist[p, q, b] / (edges[b + 1] - edges[b])
+
+    delta = rng.uniform(-8, 8, size=k)
+    delta[1] = delta[0]                                   # a pair at t = 0
+    delta[2] = delta[3] + 15.0                            # and pairs past the cap
+    moved = np.empty((k, k))
+    total = model_potential(hist, model.cum, model.area, edges, delta, moved)
+    want, area = np.zeros((k, k)), 0.0
+    for p in range(k):
+        for q in range(k):
+            t = delta[q] - delta[p]
+            want[p, q] = F(p, q, t)
+            if t > 0:
+                grid = np.unique(np.r_[np.linspace(0, t, 2001), edges[edges < t]])
+                area += np.trapezoid([F(p, q, x) for x in grid], grid)
+    assert np.allclose(moved, want, rtol=1e-12, atol=1e-12)
+    assert total == pytest.approx(area, rel=1e-9)

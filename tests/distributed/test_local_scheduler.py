@@ -73,3 +73,32 @@ def test_sample_view_in_row_blocks_and_warm_target(monkeypatch) -> None:
     step = assigner.assign(centers, None)
     assigner.assign(centers, step.prices)
     assert assigner.target == min(max(128 * 3, 8 * assigner.runs[-1][0]["moves"]), fit._MAX_LISTED)
+
+
+def test_drifted_warm_prices_count_the_histograms_at_once(monkeypatch) -> None:
+    """A warm step whose sample drifted (`step._DRIFT` points a cluster or more) counts the gap
+    histograms in its first pass, one that did not only lists; both end optimal alike."""
+    from fsclust.distributed import step
+    from fsclust.distributed.data import prepare
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(4000, 3)) + rng.integers(0, 4, size=(4000, 1)) * 2.0
+    data = prepare(da.from_array(X, chunks=1000), n_clusters=4)
+    centers = X[:4].copy()
+    seen: list[tuple[bool, int]] = []
+    scan = step.scan_block
+
+    def record(*args):
+        seen.append((args[8] is not None, args[9]))
+        return scan(*args)
+
+    monkeypatch.setattr(step, "scan_block", record)
+    results = []
+    for drift in (0.0, step._DRIFT * 4 * 50.0):
+        seen.clear()
+        results.append(step.assignment_step(data, centers, np.zeros(4), None, np.full(4, 1e-3), cap=20.0,
+                                            fresh=False, drift=drift))
+        assert seen[0] == ((False, 1) if drift == 0 else (True, 1))
+    assert np.array_equal(results[0].labels.compute(), results[1].labels.compute())
+    assert results[0].cost == pytest.approx(results[1].cost, rel=1e-12)
+    assert results[0].counts.tolist() == [1000] * 4
