@@ -71,6 +71,10 @@ _LAST = 32            # a Newton step from a pass this close (points per cluster
                       # wide as it moves them: the next pass may be the last (a step takes the excess
                       # down 3-7x; the points within a price move grow with the excess, not with n)
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
+_QUIET = 2.5         # a listing pass after a Newton step from this close (points per cluster), or from
+                      # a drifted warm pass, counts no histograms: 21 of 21 and 13 of 15 such passes
+                      # were the last in 18 benchmark fits (the rest followed a stalled model), and
+                      # every point's histograms make a pass ~2x dearer (~0.4 s at 4e6 x 16, k = 100)
 _DRIFT = 5            # warm prices whose sample drifted this many points per cluster: count histograms
                       # in the first pass (+30 % on it; a pass that lands far counts them again, ~1.1 s
                       # at 4e6 x 16, k = 100; the benchmark's third step drifts ~10 a cluster, the
@@ -145,6 +149,7 @@ class _Pass:
     listing: bool = True                 # whether the next pass lists points (else it only counts)
     listed: bool = True                  # whether the last pass did
     widened: int = 0                     # passes that counted wider histograms at the same prices
+    warm: bool = False                   # whether the last pass was the first at warm prices
     base: da.Array | None = None
     passes: int = 0                      # scans and refills so far
     balances: int = 0
@@ -195,7 +200,10 @@ class _Pass:
         list nothing: they are not the last, and lists cost them ~10-30 %); at most
         `_MAX_BALANCES` passes a step, and the last one lists. After a pass at warm prices that
         lands far from the sizes (`_unsettled`), a pass at the same prices counts the histograms
-        first. When the model itself cannot meet the sizes within the cap (a cluster whose points
+        first. A listing pass after a step from within `_QUIET` k points of the sizes, or after the
+        first step of a drifted warm step, counts no histograms: it is nearly always the last (when
+        it is not, it is judged as a warm pass: the solve and its refills, or a recount). When the
+        model itself cannot meet the sizes within the cap (a cluster whose points
         are all farther), the next pass counts gaps up to twice the cap; at the same prices when
         the model's step would leave as many points off as there are."""
         base = self.rho.copy()
@@ -223,6 +231,9 @@ class _Pass:
             self.listing = excess <= _LAST * self.data.sizes.n_clusters and not pinned
             if self.listing:
                 self.rho = np.maximum(base, _REACH * np.maximum(lift, 0.0))
+            if self.listing and (excess <= _QUIET * self.data.sizes.n_clusters or self.warm):
+                self.stride = 0              # a pass after this step is the last (but for a stall)
+            self.warm = False
             self.prices = prices
             self.balances += 1
             total = self.scan()
@@ -456,7 +467,8 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
                   prev, _pair_boundary(rho, k),
                   np.full(k, max(list_limit(k), limit or 0), np.int64),
                   None if cap is None else gap_edges(cap), stride,
-                  listing=not fresh or cap is None)     # the first pass at new prices is never the last
+                  listing=not fresh or cap is None,     # the first pass at new prices is never the last
+                  warm=not fresh and stride > 0)
     total = state.balance(state.scan())
     lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
     while isinstance(short := _attempt(lists, total.counts, data.sizes, state, tol, total.top), _Short):
