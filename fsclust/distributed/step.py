@@ -59,6 +59,9 @@ _MAX_ROUNDS = 60      # refill rounds before giving up (each one grows the lists
 _MAX_BALANCES = 10    # passes at Newton prices before the lists must do (`_Pass.balance`; their
                       # refills take 0.5 s a round and may take many where a Newton step stalled)
 _MAX_RESCANS = 3      # passes at a restricted solve's prices; then the short rows are refilled
+_REFILL_RUN = 3       # refill rounds in a row before a rescan at the solve's prices: each round's solve
+                      # can drift its prices past another row's threshold (one row a round, 54 rounds
+                      # and no certificate at 4e6 x 16, k = 100 with the histograms' cap at 0.8)
 _REACH = 1.0          # after a Newton step, pairs are listed this many times as wide as it moved them
 _SETTLE = 256         # ... or when at most 1/256 of the listed points are over or under the sizes
 _FIRST_STRIDE = 4     # the first pass at new prices counts the gap histograms of every 4th point,
@@ -470,17 +473,19 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
                   listing=not fresh or cap is None,     # the first pass at new prices is never the last
                   warm=not fresh and stride > 0)
     total = state.balance(state.scan())
-    lists, tol = total.lists, 1e-11 * max(total.top, 1e-300)
+    lists, tol, run = total.lists, 1e-11 * max(total.top, 1e-300), 0
     while isinstance(short := _attempt(lists, total.counts, data.sizes, state, tol, total.top), _Short):
         if state.passes > _MAX_ROUNDS:
             raise SolverError(f"the distributed dual step did not certify within {_MAX_ROUNDS} "
                               "refills") from None
-        if short.prices is not None and 4 * short.rows.sum() > k and state.rescans < _MAX_RESCANS:
-            total = state.rescan(short, total.top)    # many rows short: a new pass at the better prices
-            lists = total.lists
+        if (short.prices is not None and (4 * short.rows.sum() > k or run >= _REFILL_RUN)
+                and state.rescans < _MAX_RESCANS):  # many rows short, or short again and again:
+            total = state.rescan(short, total.top)   # a new pass at the better prices
+            lists, run = total.lists, 0
         else:
             state.grow(short, total.top)
             lists = merge([lists.rows(~short.rows), state.refill(short.rows)], state.limit)
+            run += 1
     labels, final = short
     return _finish(state, total, lists, labels, final, {"passes": state.passes, "balances": state.balances,
                                                        "candidates": lists.n_points})

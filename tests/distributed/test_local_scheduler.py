@@ -102,3 +102,38 @@ def test_drifted_warm_prices_count_the_histograms_at_once(monkeypatch) -> None:
     assert np.array_equal(results[0].labels.compute(), results[1].labels.compute())
     assert results[0].cost == pytest.approx(results[1].cost, rel=1e-12)
     assert results[0].counts.tolist() == [1000] * 4
+
+
+def test_refills_that_keep_falling_short_give_way_to_a_rescan(monkeypatch) -> None:
+    """A restricted solve short of one row after another (its prices drift past a new row's
+    threshold each round) is refilled `step._REFILL_RUN` times in a row, then the step scans again
+    at the solve's prices (refills alone went on for 54 rounds and gave up at 4e6 x 16, k = 100);
+    the step still ends optimal."""
+    from fsclust.assign.dual import DualSolver
+    from fsclust.distributed import step
+    from fsclust.distributed.blocks import block_costs
+    from fsclust.distributed.data import prepare
+    from fsclust.problem.sizes import Sizes
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(4000, 2)) + rng.integers(0, 4, size=(4000, 2)) * 1.5
+    data = prepare(da.from_array(X, chunks=1000), n_clusters=8)
+    centers = X[:8].copy()
+    actions: list[str] = []
+    attempt, rescan, refill = step._attempt, step._Pass.rescan, step._Pass.refill
+
+    def drifting(lists, counts, sizes, state, tol, top):
+        if len(actions) <= step._REFILL_RUN:         # short of row 0, 1, 2, ... at first
+            return step._Short(np.arange(8) == len(actions), prices=state.prices.copy(),
+                               past=np.zeros((8, 8)))
+        return attempt(lists, counts, sizes, state, tol, top)
+
+    monkeypatch.setattr(step, "_attempt", drifting)
+    monkeypatch.setattr(step._Pass, "rescan", lambda self, *a: actions.append("rescan") or rescan(self, *a))
+    monkeypatch.setattr(step._Pass, "refill", lambda self, *a: actions.append("refill") or refill(self, *a))
+    got = step.assignment_step(data, centers, np.zeros(8), None, np.full(8, 0.5))
+    assert actions[:step._REFILL_RUN + 1] == ["refill"] * step._REFILL_RUN + ["rescan"]
+    assert got.counts.tolist() == [500] * 8
+    cost = block_costs(X, None, centers)
+    best = DualSolver().solve(cost, Sizes.from_counts(np.full(8, 500)))
+    assert got.cost == pytest.approx(cost[np.arange(4000), best.labels].sum(), rel=1e-9)
