@@ -200,7 +200,8 @@ class _Pass:
         near the sizes (at most 1/`_SETTLE` of the listed points, and of 64 k, over or under them).
         A pass after a Newton step from a pass within `_LAST` k points of the sizes lists every pair
         `_REACH` times as wide as the step moves it (at least the first boundary; farther passes
-        list nothing: they are not the last, and lists cost them ~10-30 %); at most
+        list nothing: they are not the last, and lists cost them ~10-30 %; nor does a pass after a
+        step that took a cluster's price to the model's bound, `newton_reach`); at most
         `_MAX_BALANCES` passes a step, and the last one lists. After a pass at warm prices that
         lands far from the sizes (`_unsettled`), a pass at the same prices counts the histograms
         first. A listing pass after a step from within `_QUIET` k points of the sizes, or after the
