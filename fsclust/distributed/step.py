@@ -209,8 +209,9 @@ class _Pass:
         it is not, it is judged as a warm pass: the solve and its refills, or a recount). When the
         model itself cannot meet the sizes within the cap (a cluster whose points
         are all farther), the next pass counts gaps up to twice the cap; at the same prices when
-        the model's step would leave as many points off as there are."""
-        base = self.rho.copy()
+        the model's step would leave as many points off as there are; after a step on them that
+        pins no cluster at its bound, the first cap again."""
+        base, cap = self.rho.copy(), (np.inf if self.edges is None else self.edges[-1])
         while self.edges is not None and self.balances < _MAX_BALANCES and self._unsettled(total):
             excess = count_excess(total.counts, self.data.sizes)
             self.stride = _stride(excess)
@@ -228,6 +229,8 @@ class _Pass:
                     self.widened += 1
                     total = self.scan()
                     continue
+            elif self.edges[-1] > cap and not pinned:    # the wider cap did its step: back to the
+                self.edges = gap_edges(cap)              # first (a doubled cap counts ~4x the gaps)
             step = prices - self.prices
             lift = step[None, :] - step[:, None]
             if self.listed and (_COVER * lift[moved >= 1] <= self.rho[moved >= 1]).all():
