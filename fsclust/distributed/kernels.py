@@ -126,8 +126,8 @@ def model_potential(hist: np.ndarray, cum: np.ndarray, area: np.ndarray, edges: 
     ``hist`` (k, k, B) are the gap histograms over ``edges`` (B + 1,), ``cum`` and ``area``
     (k, k, B + 1) their running sums and integrals at the edges; ``F_pl`` is linear within a bin
     and constant past the cap ``edges[-1]`` (``G_pl`` linear there), both 0 for ``t <= 0``. One
-    loop over the pairs with a binary search of the bin: ~20x the numpy form's speed, which
-    L-BFGS calls a few hundred times a step."""
+    loop over the pairs with a binary search of the bin: the potential takes 0.1 ms at k = 100
+    where the numpy form took 0.47 ms, and L-BFGS evaluates it 100-250 times a step."""
     k, bins = hist.shape[0], hist.shape[2]
     cap = edges[bins]
     total = 0.0

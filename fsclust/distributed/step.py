@@ -74,7 +74,7 @@ _LAST = 32            # a Newton step from a pass this close (points per cluster
                       # wide as it moves them: the next pass may be the last (a step takes the excess
                       # down 3-7x; the points within a price move grow with the excess, not with n)
 _COVER = 2.0          # lists do when this many times the moves the model predicts are within them
-_QUIET = 2.5         # a listing pass after a Newton step from this close (points per cluster), or from
+_QUIET = 2.5          # a listing pass after a Newton step from this close (points per cluster), or from
                       # a drifted warm pass, counts no histograms: 21 of 21 and 13 of 15 such passes
                       # were the last in 18 benchmark fits (the rest followed a stalled model), and
                       # every point's histograms make a pass ~2x dearer (~0.4 s at 4e6 x 16, k = 100)
@@ -152,7 +152,7 @@ class _Pass:
     listing: bool = True                 # whether the next pass lists points (else it only counts)
     listed: bool = True                  # whether the last pass did
     widened: int = 0                     # passes that counted wider histograms at the same prices
-    warm: bool = False                   # whether the last pass was the first at warm prices
+    warm: bool = False                   # whether the last pass was a drifted warm step's first
     base: da.Array | None = None
     passes: int = 0                      # scans and refills so far
     balances: int = 0
