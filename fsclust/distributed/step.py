@@ -307,6 +307,17 @@ def _stride(excess: int) -> int:
     return int(min(_MAX_STRIDE, 2 ** max(0, int(np.log2(max(excess, 1) / _COUNTED)))))
 
 
+def _first_stride(cap: float | None, fresh: bool, drift: float, k: int) -> int:
+    """Every how many points a step's first pass counts the gap histograms (0: none): every
+    `_FIRST_STRIDE`-th at new prices, as `_stride` says at warm prices that drifted `_DRIFT`
+    points a cluster or more, none otherwise or without a cap."""
+    if cap is None:
+        return 0
+    if fresh:
+        return _FIRST_STRIDE
+    return _stride(drift) if drift >= _DRIFT * k else 0
+
+
 def _pair_boundary(rho: np.ndarray, k: int) -> np.ndarray:
     """The boundary (k, k) of every pair from a row boundary (k,) or a pair boundary."""
     rho = np.asarray(rho, dtype=np.float64)
@@ -469,7 +480,7 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         The lists did not certify after many refill rounds (not expected).
     """
     k = data.sizes.n_clusters
-    stride = 0 if cap is None else _FIRST_STRIDE if fresh else _stride(drift) if drift >= _DRIFT * k else 0
+    stride = _first_stride(cap, fresh, drift, k)
     state = _Pass(data, np.ascontiguousarray(centers, dtype=np.float64), prices.astype(np.float64),
                   prev, _pair_boundary(rho, k),
                   np.full(k, max(list_limit(k), limit or 0), np.int64),
