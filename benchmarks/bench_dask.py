@@ -13,6 +13,7 @@ Usage::
     python benchmarks/bench_dask.py             # 4e6 x 16, k=100, 10 iterations (~20 min)
     python benchmarks/bench_dask.py --quick     # 2e5 x 8, k=20, 5 iterations (under a minute)
     python benchmarks/bench_dask.py --case 1000000,16,100,10,100000   # n,d,k,iterations,block rows
+    python benchmarks/bench_dask.py --tools dask-ml,fsclust-dask --seed 3   # the dask fit's sample fixed
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ def _cluster(address: str | None):
     return Client(address)
 
 
-def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, address: str) -> dict:
-    """One tool's fit in this process; returns timings and the client's peak RSS."""
+def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, address: str,
+             seed: int | None = None) -> dict:
+    """One tool's fit in this process; returns timings and the client's peak RSS. ``seed`` is the
+    dask fit's ``random_state`` (its client-side sample, from which its cold steps start)."""
     centers = np.load(centers_path)
     k = centers.shape[0]
     if tool == "fsclust-memory":
@@ -103,7 +106,8 @@ def run_tool(tool: str, path: str, centers_path: str, iters: int, chunk: int, ad
         else:
             from fsclust import FixedSizeKMeans
 
-            model = FixedSizeKMeans(k, init=centers, n_init=1, max_iter=iters, tol=0.0).fit(X)
+            model = FixedSizeKMeans(k, init=centers, n_init=1, max_iter=iters, tol=0.0,
+                                    random_state=seed).fit(X)
             seconds, n_iter = time.perf_counter() - begin, model.n_iter_
             sse, sizes = model.inertia_, model.sizes_
             extra = _step_note(model.result_.history)
@@ -122,11 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2e5 x 8, k=20, 5 iterations")
     parser.add_argument("--case", help="n,d,k,iterations,block rows (default: the full size)")
     parser.add_argument("--tools", default=",".join(TOOLS))
-    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, help="random_state of the dask fit (default: none, a new "
+                        "client sample every run)")
+    parser.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        tool, path, centers, iters, chunk, address = args.child
-        print(json.dumps(run_tool(tool, path, centers, int(iters), int(chunk), address)))
+        tool, path, centers, iters, chunk, address, seed = args.child
+        print(json.dumps(run_tool(tool, path, centers, int(iters), int(chunk), address,
+                                  None if seed == "none" else int(seed))))
         return 0
     quick, full = (200_000, 8, 20, 5, 25_000), (4_000_000, 16, 100, 10, 100_000)
     case = tuple(int(float(v)) for v in args.case.split(",")) if args.case else None
@@ -147,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         base = None
         for tool in args.tools.split(","):
             child = ["--child", tool, str(path), str(centers_path), str(iters), str(chunk),
-                     cluster.scheduler_address]
+                     cluster.scheduler_address, "none" if args.seed is None else str(args.seed)]
             out = subprocess.run([sys.executable, __file__, *child],
                                  capture_output=True, text=True, check=False)
             if out.returncode != 0:
