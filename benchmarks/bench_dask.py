@@ -10,7 +10,7 @@ alongside on the numpy array, in one process.
 
 Usage::
 
-    python benchmarks/bench_dask.py             # 4e6 x 16, k=100, 10 iterations (~20 min)
+    python benchmarks/bench_dask.py             # 4e6 x 16, k=100, 10 iterations (~2.5 min)
     python benchmarks/bench_dask.py --quick     # 2e5 x 8, k=20, 5 iterations (under a minute)
     python benchmarks/bench_dask.py --case 1000000,16,100,10,100000   # n,d,k,iterations,block rows
     python benchmarks/bench_dask.py --tools dask-ml,fsclust-dask --seed 3   # the dask fit's sample fixed
