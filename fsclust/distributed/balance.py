@@ -95,14 +95,12 @@ class _Model:
     edges: np.ndarray
     counts: np.ndarray
     target: np.ndarray
-    moved: np.ndarray | None = None     # (k, k) points of p predicted to move to l (last potential)
-
     def __post_init__(self) -> None:
-        hist = self.hist
-        self.width = np.diff(self.edges)
+        hist, width = self.hist, np.diff(self.edges)
         self.cum = np.concatenate([np.zeros((*hist.shape[:2], 1)), np.cumsum(hist, axis=2)], axis=2)
         self.area = np.concatenate([np.zeros((*hist.shape[:2], 1)),
-                                    np.cumsum(self.width * (self.cum[:, :, :-1] + hist / 2), axis=2)], axis=2)
+                                    np.cumsum(width * (self.cum[:, :, :-1] + hist / 2), axis=2)], axis=2)
+        self.moved = np.zeros(hist.shape[:2])   # (k, k) points of p predicted to move to l (last potential)
 
     def potential(self, delta: np.ndarray) -> tuple[float, np.ndarray]:
         """``Psi(delta) = (counts - target) . delta + sum_pl G_pl(delta_l - delta_p)`` with ``G_pl``
@@ -110,7 +108,6 @@ class _Model:
         (the pair terms: `fsclust.distributed.kernels.model_potential`)."""
         from fsclust.distributed.kernels import model_potential  # numba: the client's only
 
-        self.moved = np.empty(self.hist.shape[:2]) if self.moved is None else self.moved
         pairs = model_potential(self.hist, self.cum, self.area, self.edges, delta, self.moved)
         pred = self.counts - self.moved.sum(axis=1) + self.moved.sum(axis=0)
         return float((self.counts - self.target) @ delta + pairs), pred - self.target

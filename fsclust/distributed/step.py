@@ -470,9 +470,10 @@ def assignment_step(data: DaskData, centers: np.ndarray, prices: np.ndarray, pre
         prices a pass counts them only after one that lands far from the sizes (`_Pass._unsettled`),
         or at once when ``drift`` is large.
     drift : float, default 0
-        Points the client's sample expects warm prices to leave over or under the sizes: from
-        `_DRIFT` per cluster on, the first pass counts the gap histograms too (a pass that lands
-        far without them is followed by one at the same prices that counts them).
+        Net points the client's sample saw move between clusters since the last step, under the
+        warm prices (half the change of its counts, scaled to n): from `_DRIFT` per cluster on,
+        the first pass counts the gap histograms too (a pass that lands far without them is
+        followed by one at the same prices that counts them).
 
     Raises
     ------
